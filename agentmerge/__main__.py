@@ -1,0 +1,5 @@
+"""``python -m agentmerge``."""
+
+from agentmerge.cli import main
+
+main()

@@ -1,0 +1,151 @@
+"""All filesystem access: finding agent files, reading them safely, writing atomically."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from agentmerge.errors import InputError
+from agentmerge.model import AgentDoc
+from agentmerge.parse import parse_agent
+
+#: Largest input read, in bytes. The largest file in ../shared/corpus is 93 kB; 5 MB leaves room
+#: for generated instruction files while refusing logs and dumps passed by mistake.
+DEFAULT_MAX_BYTES = 5_000_000
+#: File names searched for in directories.
+PATTERNS = ("*.md", "*.mdc")
+_SKIPPED_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
+
+
+def discover(paths: Iterable[str]) -> tuple[list[str], list[InputError]]:
+    """Expand the command-line ``paths`` into agent files, in a stable order.
+
+    Directories are searched recursively for ``*.md`` (``*.agent.md`` included) and ``*.mdc``,
+    hidden folders such as ``.claude`` included, ``.git`` and ``node_modules`` skipped. ``-``
+    stands for standard input. Files named explicitly are taken whatever their suffix.
+
+    Returns:
+        The files (duplicates removed, first kept) and one :class:`InputError` per path that
+        is missing or is a directory without agents.
+    """
+    found: list[str] = []
+    errors: list[InputError] = []
+    for raw in paths:
+        if raw == "-":
+            found.append(raw)
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            inside = sorted(_walk(path))
+            if not inside:
+                errors.append(InputError(raw, "no agent files (*.md, *.mdc) in this directory"))
+            found.extend(inside)
+        elif path.exists():
+            found.append(raw)
+        else:
+            errors.append(InputError(raw, "no such file or directory"))
+    return list(dict.fromkeys(found)), errors
+
+
+def _walk(root: Path) -> Iterable[str]:
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
+        for name in files:
+            if name.endswith((".md", ".mdc")):
+                yield os.path.join(folder, name)
+
+
+def read_text(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """Read one agent file (``-``: standard input) as text, refusing what is not an agent.
+
+    Raises:
+        InputError: unreadable, larger than ``max_bytes``, empty, binary (a NUL byte) or not
+            UTF-8 (the message gives the line of the first bad byte).
+    """
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read(max_bytes + 1)
+        else:
+            size = os.path.getsize(path)
+            if size > max_bytes:
+                raise InputError(path, f"file is {_size(size)}, over the {_size(max_bytes)} limit (--max-bytes)")
+            with open(path, "rb") as handle:
+                data = handle.read(max_bytes + 1)
+    except OSError as error:
+        raise InputError(path, error.strerror or str(error)) from None
+    if len(data) > max_bytes:
+        raise InputError(path, f"input is over the {_size(max_bytes)} limit (--max-bytes)")
+    if not data.strip():
+        raise InputError(path, "file is empty")
+    if b"\x00" in data[:8192]:
+        raise InputError(path, "binary file (it holds NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise InputError(
+            path, f"not UTF-8 text (byte 0x{data[error.start]:02x} cannot be decoded)", line=line
+        ) from None
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never a part.
+
+    The text goes to a temporary file in the same folder, is flushed and fsynced, then renamed
+    over ``path`` (POSIX rename is atomic within a file system).
+
+    Raises:
+        OSError: the folder is not writable or the disk is full (the old file is left intact).
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".agentmerge-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def _size(count: int) -> str:
+    return f"{count / 1_000_000:.1f} MB" if count >= 100_000 else f"{count} bytes"
+
+
+def load_agents(paths: Iterable[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[AgentDoc], list[InputError]]:
+    """Discover, read and parse every agent under ``paths``.
+
+    Returns:
+        The parsed documents in discovery order, and one :class:`InputError` per input that
+        could not be read; the other inputs are still returned.
+    """
+    files, errors = discover(paths)
+    docs = []
+    for path in files:
+        try:
+            text = read_text(path, max_bytes=max_bytes)
+        except InputError as error:
+            errors.append(error)
+            continue
+        docs.append(parse_agent(text, path=path))
+    return docs, errors
+
+
+_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"{p}{n}" for p in ("com", "lpt") for n in range(1, 10))})
+
+
+def safe_name(name: str) -> str:
+    """Turn an agent name from a file into a safe file stem: no separators, ``..``, leading dots,
+    control characters or Windows reserved names; at most 100 characters; never empty."""
+    cleaned = "".join(c if c.isalnum() or c in "-_. " else "-" for c in name).strip(" .")
+    cleaned = "-".join(part for part in cleaned.replace(" ", "-").split("-") if part)[:100].strip(".")
+    if not cleaned or cleaned.lower() in _RESERVED:
+        cleaned = f"agent-{cleaned}" if cleaned else "agent"
+    return cleaned

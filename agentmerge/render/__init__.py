@@ -1,0 +1,1 @@
+"""Renderers: each turns a result value into text. ``source`` gives back an agent file's text."""
