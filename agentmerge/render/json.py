@@ -1,0 +1,139 @@
+"""JSON renderers: plain dicts and lists, ready for ``json.dumps``. Shapes follow agentmerge/schemas/."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from agentmerge.frontmatter import parse_tools, thaw
+from agentmerge.merge import MergeResult, Source
+from agentmerge.model import AgentDoc, Block, Diagnostic, Rule, Section, Span
+
+SCHEMA_VERSION = 1
+
+
+def dumps(data: Any) -> str:
+    """Serialise with a stable layout: two-space indent, keys in insertion order, UTF-8 kept."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def span(value: Span | None) -> dict[str, int] | None:
+    """``{"start": 1, "end": 3}`` or None."""
+    return None if value is None else {"start": value.start, "end": value.end}
+
+
+def diagnostic(item: Diagnostic) -> dict[str, Any]:
+    """One diagnostic as a dict."""
+    return {"path": item.path, "line": item.line, "severity": item.severity.value,
+            "code": item.code, "message": item.message}
+
+
+def document(doc: AgentDoc) -> dict[str, Any]:
+    """The parsed structure of one agent file (agentmerge/schemas/show.schema.json, ``documents[]``)."""
+    fm = doc.frontmatter
+    tools = parse_tools(fm.get("tools"))
+    return {
+        "path": doc.path,
+        "dialect": doc.dialect.value,
+        "name": doc.name,
+        "bom": doc.bom,
+        "frontmatter": {
+            "status": fm.status.value,
+            "span": span(fm.span),
+            "fields": [
+                {"key": f.key, "value": thaw(f.value), "span": span(f.span), "source": f.source}
+                for f in fm.fields
+            ],
+            "tools": None if tools is None else list(tools),
+        },
+        "body": _section(doc.body),
+        "diagnostics": [diagnostic(d) for d in doc.diagnostics],
+    }
+
+
+def _section(section: Section) -> dict[str, Any]:
+    heading = section.heading
+    return {
+        "level": section.level,
+        "title": section.title,
+        "span": span(heading.span) if heading else None,
+        "blocks": [_block(block) for block in section.blocks],
+        "sections": [_section(child) for child in section.children],
+    }
+
+
+def _block(block: Block) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": block.kind.value, "span": span(block.span)}
+    if block.title is not None:
+        out["title"] = block.title
+    if block.info:
+        out["info"] = block.info
+    if block.rules:
+        out["rules"] = [_rule(rule) for rule in block.rules]
+    elif block.text:
+        out["text"] = block.text
+    return out
+
+
+def _rule(rule: Rule) -> dict[str, Any]:
+    return {
+        "span": span(rule.span),
+        "marker": rule.marker,
+        "ordinal": rule.ordinal,
+        "label": rule.label,
+        "text": rule.text,
+        "children": [_rule(child) for child in rule.children],
+    }
+
+
+def show(docs: Sequence[AgentDoc]) -> str:
+    """The ``show --format json`` document."""
+    return dumps({"version": SCHEMA_VERSION, "documents": [document(doc) for doc in docs]})
+
+
+def check(diagnostics: Sequence[Diagnostic]) -> str:
+    """The ``check --format json`` document."""
+    return dumps({"version": SCHEMA_VERSION, "diagnostics": [diagnostic(d) for d in diagnostics]})
+
+
+def _source(item: Source) -> dict[str, Any]:
+    return {"path": item.path, "line": item.line, "text": item.text}
+
+
+def role(result: MergeResult) -> dict[str, Any]:
+    """One consolidated role (agentmerge/schemas/consolidate.schema.json, ``roles[]``).
+
+    Every aligned group carries ``sources`` (path, 1-based line, text), the form that
+    ../shared/tools/score_alignment.py reads. Conflicts list their rules under ``rules`` so that
+    they are not mistaken for groups.
+    """
+    return {
+        "name": result.name,
+        "files": list(result.paths),
+        "base": result.base,
+        "frontmatter": [
+            {"key": f.key, "value": thaw(f.value), "reason": f.reason, "conflict": f.conflict,
+             "values": [{"value": thaw(v), "files": list(p)} for v, p in f.values]}
+            for f in result.fields
+        ],
+        "groups": [
+            {"text": g.text, "section": g.section, "support": g.support, "score": g.score,
+             "reason": g.reason, "sources": [_source(s) for s in g.sources]}
+            for g in result.groups
+        ],
+        "conflicts": [
+            {"kind": c.kind.value, "message": c.message, "rules": [_source(s) for s in c.sources]}
+            for c in result.conflicts
+        ],
+        "canonical": result.text,
+    }
+
+
+def consolidate(results: Sequence[MergeResult], diagnostics: Sequence[Diagnostic]) -> str:
+    """The ``consolidate --format json`` document."""
+    return dumps({
+        "version": SCHEMA_VERSION,
+        "roles": [role(r) for r in results],
+        "diagnostics": [diagnostic(d) for d in diagnostics],
+    })
