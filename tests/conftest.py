@@ -1,0 +1,99 @@
+"""Shared test helpers: where ``../shared`` (seeds and corpus) lives, and clean skips without it.
+
+``../shared`` sits beside the repository (``/work/shared`` for ``/work/main``). A user running the
+tests from a source tarball does not have it: every test that needs it is skipped, never failed.
+
+Tests ask for it in three ways:
+
+- a ``corpus_file`` or ``seed_file`` argument: :func:`pytest_generate_tests` runs the test once per
+  file of ``../shared/corpus/MANIFEST.tsv`` or ``../shared/seeds/*.txt``, the id being the path
+  relative to that folder (one skipped case when the folder is absent);
+- the ``shared_dir`` fixture, or the module-level :func:`shared_path` / ``requires_shared``;
+- the ``load_shared`` fixture, which reads and parses one file of ``../shared``.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from agentmerge import parse_agent
+from agentmerge.model import AgentDoc
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The repository root (the folder holding ``pyproject.toml``)."""
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+SEEDS = SHARED / "seeds"
+MANIFEST = CORPUS / "MANIFEST.tsv"
+
+_ABSENT = "../shared is absent (e.g. tests run from a source tarball)"
+
+requires_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=_ABSENT)
+"""Mark for tests that read ``../shared``: skipped when it is absent."""
+
+
+def shared_path(*parts: str) -> Path:
+    """Return ``../shared/<parts>``, skipping the calling test when that file or folder is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent; {_ABSENT}")
+    return path
+
+
+def corpus_files() -> list[str]:
+    """Paths of the corpus files, relative to ``../shared/corpus``, as MANIFEST.tsv lists them."""
+    if not MANIFEST.is_file():
+        return []
+    with MANIFEST.open(encoding="utf-8", newline="") as handle:
+        return [row["path"] for row in csv.DictReader(handle, delimiter="\t")]
+
+
+def seed_files() -> list[str]:
+    """Names of the seed files (``../shared/seeds/*.txt``), sorted."""
+    return sorted(path.name for path in SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
+
+
+def read_source(path: Path) -> str:
+    """Read a file exactly as agentmerge's own tests expect: bytes decoded as UTF-8, nothing else."""
+    with open(path, "rb") as handle:
+        return handle.read().decode("utf-8")
+
+
+def _params(folder: Path, names: list[str]) -> list[object]:
+    if not names:
+        return [pytest.param(None, id="shared-absent", marks=pytest.mark.skip(reason=_ABSENT))]
+    return [pytest.param(folder / name, id=name) for name in names]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run tests taking ``corpus_file`` / ``seed_file`` once per file (a :class:`Path`)."""
+    if "corpus_file" in metafunc.fixturenames:
+        metafunc.parametrize("corpus_file", _params(CORPUS, corpus_files()))
+    if "seed_file" in metafunc.fixturenames:
+        metafunc.parametrize("seed_file", _params(SEEDS, seed_files()))
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    """The ``../shared`` folder; the test is skipped when it is absent."""
+    return shared_path()
+
+
+@pytest.fixture
+def load_shared() -> Callable[..., tuple[str, AgentDoc]]:
+    """Return ``load(*parts) -> (text, doc)`` for a file of ``../shared`` (skips when absent).
+
+    The doc's path is the file's path relative to its collection folder (``corpus``/``seeds``),
+    so diagnostics and dialect detection see the same path as the MANIFEST.
+    """
+
+    def load(*parts: str) -> tuple[str, AgentDoc]:
+        path = shared_path(*parts)
+        text = read_source(path)
+        return text, parse_agent(text, path="/".join(parts[1:]))
+
+    return load
