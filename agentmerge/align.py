@@ -25,19 +25,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agentmerge.model import AgentDoc, RuleRef
-from agentmerge.normalize import RuleKey, rule_key
+from agentmerge.normalize import RuleKey, rule_key, section_concept
 
 #: Average-link similarity at which two groups merge. Chosen on ../shared/gold/seeds.json with
 #: benchmarks/alignment.py (sweep 0.30-0.70).
-THRESHOLD = 0.45
+THRESHOLD = 0.5
 #: Discount on containment relative to symmetric overlap (same sweep).
-CONTAINMENT_WEIGHT = 0.8
+CONTAINMENT_WEIGHT = 0.7
 #: A rule repeated in its own file joins a group only at this pairwise similarity or above.
-REPEAT_THRESHOLD = 0.5
-#: Share of the common stems' weight that must carry opposite signs to call a contradiction,
-#: and the least unsigned overlap for the two rules to be about the same thing.
-CONTRADICTION_SHARE = 0.5
-CONTRADICTION_OVERLAP = 0.5
+REPEAT_THRESHOLD = 0.0
+#: Share of two clauses' common weight that must carry opposite signs to call a contradiction,
+#: and the least part of the forbidding clause those flipped stems must cover.
+CONTRADICTION_SHARE = 0.6
+#: Least score of a mutual best match across two files that counts as a link (see
+#: ``_link_mutual_best``; sweep 0.25-0.40 on the seed gold set).
+MUTUAL_THRESHOLD = 0.35
+#: Rules whose bold labels match (``**Testing**:``) score at least this times the labels' Dice.
+LABEL_WEIGHT = 0.6
+#: Added to the similarity of rules under headings of one concept (``section_concept``).
+SECTION_BONUS = 0.1
+#: How much a shared stem of opposite sign counts less than one of the same sign (0: as much,
+#: 1: not at all) when the pair is not a contradiction.
+SIGN_PENALTY = 0.0
+CONTRADICTION_COVER = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +58,8 @@ class Item:
     """Index of the document in the input sequence."""
     ref: RuleRef
     key: RuleKey
+    context: frozenset[str]
+    """Concepts of the headings and list title above the rule (see ``section_concept``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +102,9 @@ def rule_items(docs: Sequence[AgentDoc]) -> tuple[Item, ...]:
             text = f"{ref.rule.label}: {ref.rule.text}" if ref.rule.label else ref.rule.text
             key = rule_key(text)
             if key.terms:
-                items.append(Item(number, ref, key))
+                titles = (*ref.section, ref.list_title or "")
+                context = frozenset(c for c in map(section_concept, titles) if c)
+                items.append(Item(number, ref, key, context))
     return tuple(items)
 
 
@@ -106,6 +120,10 @@ class Scorer:
         self.weight = {stem: math.log((total + 1) / (count + 1)) + 1.0 for stem, count in frequency.items()}
         self.mass = [sum(self.weight[stem] for stem in item.key.stems) for item in items]
         self.items = items
+        self.labels = [
+            frozenset(stem for stem, _ in rule_key(item.ref.rule.label).terms) if item.ref.rule.label else frozenset()
+            for item in items
+        ]
 
     def score(self, a: int, b: int) -> tuple[float, float, list[str]]:
         """Return (similarity, opposite share, shared stems) of items ``a`` and ``b``.
@@ -128,16 +146,53 @@ class Scorer:
         if not shared:
             return 0.0, 0.0, []
         small = min(self.mass[a], self.mass[b])
-        overlap = 2 * same / (self.mass[a] + self.mass[b])
-        containment = same / small if small else 0.0
+        matched = same + (1.0 - SIGN_PENALTY) * opposite
+        overlap = 2 * matched / (self.mass[a] + self.mass[b])
+        containment = matched / small if small else 0.0
         similarity = max(overlap, CONTAINMENT_WEIGHT * containment)
+        labels = self.labels[a] and self.labels[b] and _dice(self.labels[a], self.labels[b], self.weight)
+        if labels:
+            similarity = max(similarity, LABEL_WEIGHT * labels)
+        if self.items[a].context & self.items[b].context:
+            similarity = min(1.0, similarity + SECTION_BONUS)
         return similarity, opposite / (same + opposite), sorted(shared)
 
-    def unsigned_overlap(self, a: int, b: int) -> float:
-        """Dice overlap of the two stem sets, ignoring signs."""
-        common = self.items[a].key.stems & self.items[b].key.stems
-        shared = sum(self.weight[stem] for stem in common)
-        return 2 * shared / (self.mass[a] + self.mass[b])
+    def contradiction(self, a: int, b: int) -> tuple[float, list[str]] | None:
+        """Return (cover, flipped stems) when a clause of ``a`` and one of ``b`` say opposite things.
+
+        The caller first checks that most of the weight the two rules share flips sign (a rule
+        that agrees on "sensitive data" is not contradicted by its own "(no sensitive data)").
+        Two clauses contradict when at least :data:`CONTRADICTION_SHARE` of the weight of their
+        common stems carries opposite signs and those flipped stems cover at least
+        :data:`CONTRADICTION_COVER` of the clause that forbids them: "Never use an ORM" is all
+        flipped against "Always use an ORM for database access", while "Never log secrets"
+        forbids more than "Appropriate logging" allows.
+        """
+        best: tuple[float, list[str]] | None = None
+        for left in self.items[a].key.clauses:
+            signs = dict(left)
+            for right in self.items[b].key.clauses:
+                common = [(stem, signs[stem] != sign) for stem, sign in right if stem in signs]
+                if not common:
+                    continue
+                flipped = [stem for stem, differs in common if differs]
+                opposite = sum(self.weight[stem] for stem in flipped)
+                shared = sum(self.weight[stem] for stem, _ in common)
+                negative_left = sum(self.weight[stem] * -signs[stem] for stem in flipped) > 0
+                cover = opposite / self._mass(left if negative_left else right)
+                strong = opposite >= CONTRADICTION_SHARE * shared and cover >= CONTRADICTION_COVER
+                if strong and (best is None or cover > best[0]):
+                    best = (round(min(cover, 1.0), 3), sorted(flipped))
+        return best
+
+    def _mass(self, clause: tuple[tuple[str, int], ...]) -> float:
+        return sum(self.weight[stem] for stem, _ in clause)
+
+
+def _dice(left: frozenset[str], right: frozenset[str], weight: dict[str, float]) -> float:
+    """IDF-weighted Dice coefficient of two stem sets (stems unseen in ``weight`` count 1)."""
+    total = sum(weight.get(s, 1.0) for s in left) + sum(weight.get(s, 1.0) for s in right)
+    return 2 * sum(weight.get(s, 1.0) for s in left & right) / total if total else 0.0
 
 
 def align_rules(docs: Sequence[AgentDoc], *, threshold: float = THRESHOLD) -> Alignment:
@@ -153,12 +208,14 @@ def align_rules(docs: Sequence[AgentDoc], *, threshold: float = THRESHOLD) -> Al
     """
     items = rule_items(docs)
     scorer = Scorer(items)
-    pairs, contradictions = _pairs(items, scorer)
+    pairs, contradictions = _pairs(items, scorer, threshold)
     groups = _cluster(items, pairs, threshold)
     return Alignment(items, groups, contradictions)
 
 
-def _pairs(items: Sequence[Item], scorer: Scorer) -> tuple[dict[tuple[int, int], float], tuple[Contradiction, ...]]:
+def _pairs(
+    items: Sequence[Item], scorer: Scorer, threshold: float
+) -> tuple[dict[tuple[int, int], float], tuple[Contradiction, ...]]:
     """Similarity of every pair that shares a stem (found through an inverted index)."""
     index: dict[str, list[int]] = defaultdict(list)
     for number, item in enumerate(items):
@@ -171,18 +228,37 @@ def _pairs(items: Sequence[Item], scorer: Scorer) -> tuple[dict[tuple[int, int],
     pairs: dict[tuple[int, int], float] = {}
     contradictions = []
     for a, b in sorted(candidates):
-        similarity, opposite, shared = scorer.score(a, b)
-        if opposite >= CONTRADICTION_SHARE:
-            overlap = scorer.unsigned_overlap(a, b)
-            if overlap >= CONTRADICTION_OVERLAP:
-                flipped = [s for s in shared if dict(items[a].key.terms)[s] != dict(items[b].key.terms)[s]]
-                reason = "opposite polarity on " + ", ".join(flipped)
-                contradictions.append(Contradiction(a, b, round(overlap, 3), reason))
-                pairs[(a, b)] = -1.0
-                continue
+        similarity, opposite, _shared = scorer.score(a, b)
+        found = scorer.contradiction(a, b) if opposite >= CONTRADICTION_SHARE else None
+        if found is not None:
+            cover, flipped = found
+            contradictions.append(Contradiction(a, b, cover, "opposite polarity on " + ", ".join(flipped)))
+            pairs[(a, b)] = -1.0
+            continue
         if similarity > 0:
             pairs[(a, b)] = similarity
+    _link_mutual_best(items, pairs, threshold)
     return pairs, tuple(contradictions)
+
+
+def _link_mutual_best(items: Sequence[Item], pairs: dict[tuple[int, int], float], threshold: float) -> None:
+    """Raise to ``threshold`` the pairs that are each other's best match across two files.
+
+    Competitive linking (Melamed 2000, "Models of translational equivalence"): when rule ``a``
+    of file X prefers rule ``b`` of file Y over every other rule of Y, and ``b`` prefers ``a``
+    likewise, a moderate score (>= :data:`MUTUAL_THRESHOLD`) is trusted as a link.
+    """
+    best: dict[tuple[int, int], tuple[float, int]] = {}  # (item, other doc) -> (score, partner)
+    for (a, b), value in pairs.items():
+        if value <= 0 or items[a].doc == items[b].doc:
+            continue
+        for this, that in ((a, b), (b, a)):
+            slot = (this, items[that].doc)
+            if value > best.get(slot, (0.0, -1))[0]:
+                best[slot] = (value, that)
+    for (this, _doc), (value, that) in best.items():
+        if this < that and value >= MUTUAL_THRESHOLD and best.get((that, items[this].doc), (0, -1))[1] == this:
+            pairs[(this, that)] = max(value, threshold)
 
 
 def _cluster(items: Sequence[Item], pairs: dict[tuple[int, int], float], threshold: float) -> tuple[Group, ...]:

@@ -41,7 +41,7 @@ TERMS: MappingProxyType[str, str] = MappingProxyType({
     "func": "function", "funcs": "functions", "fn": "function", "args": "arguments",
     "arg": "argument", "param": "parameter", "params": "parameters", "docs": "documentation",
     "doc": "documentation", "spec": "specification", "specs": "specifications",
-    "e2e": "end to end", "ci": "continuous integration", "js": "javascript", "ts": "typescript",
+    "end-to-end": "e2e", "end to end": "e2e", "continuous integration": "ci", "js": "javascript", "ts": "typescript",
     "py": "python", "ui": "user interface", "ux": "user experience", "i18n": "internationalization",
     "a11y": "accessibility", "regex": "regular expression", "regexp": "regular expression",
     "async": "asynchronous", "sync": "synchronous", "llm": "language model", "llms": "language models",
@@ -53,8 +53,9 @@ TERMS: MappingProxyType[str, str] = MappingProxyType({
     "ids": "identifiers", "id": "identifier", "cli": "command line", "gui": "graphical interface",
     "os": "operating system", "vm": "virtual machine", "vms": "virtual machines",
     "oop": "object oriented", "tdd": "test driven", "sre": "site reliability",
-    "rbac": "role based access control", "pii": "personal data", "cors": "cross origin",
-    "xss": "cross site scripting", "csrf": "cross site request forgery",
+    "role based access control": "rbac", "role-based access control": "rbac",
+    "personally identifiable information": "pii", "cross-site scripting": "xss",
+    "cross site scripting": "xss", "cross-site request forgery": "csrf", "cross-origin": "cors",
     "plaintext": "plain text", "hardcoded": "hard coded", "hardcode": "hard code",
     "codebase": "code base", "codebases": "code bases", "ratelimit": "rate limit",
     "ratelimiting": "rate limiting", "e.g": "", "i.e": "", "etc": "",
@@ -73,6 +74,24 @@ TERMS: MappingProxyType[str, str] = MappingProxyType({
     "behaviours": "behaviors", "colour": "color", "favour": "favor", "licence": "license",
     "catalogue": "catalog", "centre": "center", "modelling": "modeling", "labelled": "labeled",
     "cancelled": "canceled", "travelling": "traveling",
+})
+
+#: Words that name one concept in software instructions, mapped to one representative word
+#: (a small thesaurus in the manner of WordNet synsets, restricted to the senses these words
+#: have in engineering instructions).
+CONCEPTS: MappingProxyType[str, str] = MappingProxyType({
+    "credential": "secret", "credentials": "secret", "secrets": "secret",
+    "verify": "check", "verifies": "check", "verifying": "check", "confirm": "check",
+    "confirms": "check", "checks": "check", "checking": "check",
+    "examine": "analyze", "examines": "analyze", "inspect": "analyze", "inspects": "analyze",
+    "assess": "analyze", "assesses": "analyze", "analyzes": "analyze", "analyzing": "analyze",
+    "analysis": "analyze", "tune": "optimize", "tuning": "optimize", "tunes": "optimize",
+    "optimization": "optimize", "optimizations": "optimize", "optimizing": "optimize",
+    "optimized": "optimize", "modeling": "schema", "modelling": "schema", "schemas": "schema",
+    "tests": "test", "testing": "test", "tested": "test", "specs": "test",
+    "docs": "document", "documentation": "document", "documented": "document", "documenting": "document",
+    "failure": "error", "failures": "error", "exception": "error", "exceptions": "error",
+    "errors": "error",
 })
 
 #: Words that negate what follows them in their clause.
@@ -118,7 +137,12 @@ than too very will can just via per etc
 )
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9'+#]*(?:[.][a-z0-9]+)*")
-_BREAK = re.compile(r"[,;:()\[\]!?]|\.(?:\s|$)|\s[-\u2013\u2014]\s|\bbut\b|\bwhile\b")
+# A comma ends a clause only before a negator ("use npm, not pnpm"): in lists ("error handling,
+# logging, and monitoring") it separates items of one clause.
+_BREAK = re.compile(
+    r"[;:()\[\]!?]|\.(?:\s|$)|\s[-\u2013\u2014]\s|\bbut\b|\bwhile\b"
+    r"|,(?=\s*(?:and\s+|or\s+)?(?:not|never|no|don't|do not|avoid|without|instead)\b)"
+)
 _TOKEN = re.compile(rf"{_BREAK.pattern}|{_WORD.pattern}")
 _TERM_KEYS = sorted(TERMS, key=len, reverse=True)
 _TERM_RE = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in _TERM_KEYS) + r")(?![\w])")
@@ -138,6 +162,8 @@ class RuleKey:
     terms: tuple[tuple[str, int], ...]
     """(stem, sign) pairs, sorted by stem; a stem seen with both signs keeps its first sign."""
     negated: bool
+    clauses: tuple[tuple[tuple[str, int], ...], ...]
+    """The same (stem, sign) pairs split at clause breaks, for telling contradictions apart."""
     plain: str
     """Lowercased text with terms expanded: the form used for character-level similarity."""
 
@@ -166,7 +192,8 @@ def tokenize(text: str) -> list[str]:
 def polarize(tokens: list[str]) -> tuple[list[tuple[str, int]], bool]:
     """Give each word the sign of its scope; return (word, sign) pairs and whether any negation ran.
 
-    Negators and privative verbs flip the sign up to the next clause break; a clause that starts
+    Clause breaks are passed through as ``(CLAUSE, 0)``. Negators and privative verbs flip the
+    sign up to the next clause break; a clause that starts
     with ``not`` after a comma ("X, not Y") or follows ``instead of``/``rather than``/``over``
     (after ``prefer``) is a rejected alternative. Operators themselves are not returned.
     """
@@ -176,6 +203,7 @@ def polarize(tokens: list[str]) -> tuple[list[tuple[str, int]], bool]:
     for token in tokens:
         if token == CLAUSE:
             sign = 1
+            out.append((CLAUSE, 0))
             continue
         if token == INSTEAD:
             sign, negated = -1, True
@@ -206,10 +234,49 @@ def rule_key(text: str) -> RuleKey:
     expanded = expand_terms(text)
     signed, negated = polarize(tokenize(expanded))
     terms: dict[str, int] = {}
+    clauses: list[dict[str, int]] = [{}]
     for word, sign in signed:
+        if word == CLAUSE:
+            if clauses[-1]:
+                clauses.append({})
+            continue
         bare = word.strip("'")
         if bare in STOP_WORDS or bare in MODALS or (len(bare) < 2 and not bare.isdigit()):
             continue
-        terms.setdefault(_stem(bare.replace("'", "")), sign)
+        stem = _stem(CONCEPTS.get(bare, bare).replace("'", ""))
+        terms.setdefault(stem, sign)
+        clauses[-1].setdefault(stem, sign)
     plain = " ".join(word for word in expanded.split() if word)
-    return RuleKey(tuple(sorted(terms.items())), negated, plain)
+    split = tuple(tuple(sorted(clause.items())) for clause in clauses if clause)
+    return RuleKey(tuple(sorted(terms.items())), negated, split, plain)
+
+
+#: Heading synonyms: sections that play the same part in an agent file under different titles.
+#: Each title is matched by the first concept one of whose phrases it contains (after case,
+#: numbering and punctuation are stripped).
+SECTION_CONCEPTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("output", ("output", "deliverable", "response format", "report format", "return format")),
+    ("quality", ("quality", "acceptance criteria", "checklist", "definition of done", "before finaliz",
+                 "self-verification", "self verification", "verification")),
+    ("workflow", ("instruction", "workflow", "process", "step", "approach", "methodology", "procedure",
+                  "when invoked", "how you work", "phase", "when working")),
+    ("rules", ("rule", "constraint", "guideline", "principle", "restriction", "boundar", "guardrail",
+               "never", "do not", "don't", "must", "standard", "best practice", "convention")),
+    ("capabilities", ("competenc", "capabilit", "responsibilit", "expertise", "focus area", "skill",
+                      "speciali", "what you do", "core identity", "role")),
+)
+_NUMBERING = re.compile(r"^\s*(?:phase|step|part)?\s*[\divxlc]+[.):]?\s+", re.IGNORECASE)
+
+
+def section_concept(title: str) -> str:
+    """Return the concept a heading stands for (``"Core Competencies"`` -> ``"capabilities"``).
+
+    Titles matching no entry of :data:`SECTION_CONCEPTS` give their sorted content stems joined
+    by spaces, so equal titles still compare equal; an empty title gives ``""``.
+    """
+    text = _NUMBERING.sub("", expand_terms(title)).strip()
+    for concept, phrases in SECTION_CONCEPTS:
+        if any(phrase in text for phrase in phrases):
+            return concept
+    words = [w for w in _WORD.findall(text) if w not in STOP_WORDS]
+    return " ".join(sorted({_stem(w) for w in words}))
