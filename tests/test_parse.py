@@ -6,6 +6,7 @@ are 1-based lines of the whole file, frontmatter included.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -459,7 +460,7 @@ def test_deep_nesting_is_bounded(text: str) -> None:
 def _alias_bomb(levels: int = 9) -> str:
     names = "abcdefghijklmnopqrstuvwxyz"[:levels]
     lines = [f"{names[0]}: &{names[0]} [" + ", ".join(['"lol"'] * 9) + "]"]
-    lines += [f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]" for prev, name in zip(names, names[1:])]
+    lines += [f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]" for prev, name in itertools.pairwise(names)]
     return "---\nname: bomb\n" + "\n".join(lines) + "\n---\n\nBody.\n"
 
 
@@ -631,3 +632,27 @@ def test_discover_walks_hidden_folders_and_skips_vendored(tmp_path: Path) -> Non
     found, errors = discover([str(tmp_path), str(tmp_path / "a.mdc")])
     assert found == [str(tmp_path / ".claude/agents/b.md"), str(tmp_path / "a.mdc")]
     assert errors == []
+
+
+# -- samples/ ---------------------------------------------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+@pytest.mark.parametrize(
+    "relative", sorted(p.relative_to(SAMPLES).as_posix() for p in SAMPLES.rglob("*.md"))
+)
+def test_sample_round_trips(relative: str) -> None:
+    doc = _assert_round_trip(_read(SAMPLES / relative), f"samples/{relative}")
+    assert doc.dialect is Dialect.CLAUDE_CODE
+    assert validate(doc) == ()
+
+
+def test_sample_with_invalid_yaml_is_recovered() -> None:
+    doc = parse_agent(_read(SAMPLES / "backend-developer.md"), path="samples/backend-developer.md")
+    assert doc.frontmatter.status is FrontmatterStatus.RECOVERED
+    assert doc.frontmatter.get("description") == (
+        "Use for backend work. Triggers: API, database, server code, background jobs."
+    )
+    assert parse_tools(doc.frontmatter.get("tools")) == ("Read", "Grep", "Glob", "Edit", "Write", "Bash", "WebFetch")
+    assert _codes(doc) == [("frontmatter-invalid-yaml", Severity.WARNING, 3)]
