@@ -1,19 +1,27 @@
 """Similarity and alignment of rules across agent variants: the comparator.
 
-Given the rules of N documents, :func:`align_rules` returns groups of equivalent rules (at most
-one per document, except a document's own repetitions) and the contradictions it found. The
-similarity of two rules is computed on their :class:`~agentmerge.normalize.RuleKey`:
+Given the rules of N documents, :func:`align_rules` returns groups of equivalent rules and the
+contradictions it found. The similarity of two rules is computed on their
+:class:`~agentmerge.normalize.RuleKey` (stemmed content words, abbreviations and synonyms unified):
 
-* ``overlap``: IDF-weighted Dice coefficient of the signed stems both rules share, where the IDF
-  is computed over all rules being compared, so words every rule uses ("api", "backend") count
-  little (Salton & Buckley 1988, term weighting);
-* ``containment``: the same shared weight over the smaller rule's weight, so a short rule
-  ("RESTful and GraphQL API design") matches the longer one that restates it;
-* the score is ``max(overlap, CONTAINMENT_WEIGHT * containment)``.
+* ``overlap``: IDF-weighted Dice coefficient of the stems both rules share, the IDF computed over
+  all rules being compared, so words most rules use count little (Salton & Buckley 1988);
+* ``containment``: the same shared weight over the smaller rule's weight, discounted by
+  :data:`CONTAINMENT_WEIGHT`, so a short rule matches the longer one that restates it;
+* labels: two ``**Label**:`` lead-ins that match raise the score to :data:`LABEL_WEIGHT` times
+  their Dice coefficient;
+* context: rules under headings of one concept (Capabilities / Core Competencies, Rules /
+  Constraints, ...) get :data:`SECTION_BONUS`;
+* competitive linking: a pair that is each other's best match across two files counts as a
+  link from :data:`MUTUAL_THRESHOLD` up.
 
-Two rules whose shared stems mostly carry opposite signs ("Always use the ORM" / "Never use an
-ORM") are a contradiction: never aligned, always reported. Grouping is average-link agglomerative
-clustering (no chaining, unlike single link) stopped at :data:`THRESHOLD`.
+Two rules where a clause of one forbids what a clause of the other asks for ("Always use the
+ORM" / "Never use an ORM") are a contradiction: never aligned, always reported. Grouping is
+average-link agglomerative clustering over cross-file pairs (no chaining, unlike single link),
+stopped at :data:`THRESHOLD`.
+
+Every weight and threshold was chosen by sweeping it with benchmarks/alignment.py over three gold
+sets (../shared/gold/seeds.json and the two corpus sets in benchmarks/gold/) for the best mean F1.
 """
 
 from __future__ import annotations
@@ -24,29 +32,31 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agentmerge.model import AgentDoc, RuleRef
+from agentmerge.model import AgentDoc, Rule, RuleRef, Span
 from agentmerge.normalize import RuleKey, rule_key, section_concept
 
-#: Average-link similarity at which two groups merge. Chosen on ../shared/gold/seeds.json with
-#: benchmarks/alignment.py (sweep 0.30-0.70).
-THRESHOLD = 0.5
-#: Discount on containment relative to symmetric overlap (same sweep).
+# Every value below was chosen with benchmarks/alignment.py: a grid sweep for the best mean F1
+# over ../shared/gold/seeds.json, benchmarks/gold/python-pro.json and security-auditor.json
+# (2026-11-21: mean F1 0.78; see the closing note of the comparator issue for the grid).
+
+#: Average-link similarity at which two groups merge (swept 0.35-0.55).
+THRESHOLD = 0.4
+#: Discount on containment relative to symmetric overlap (swept 0.6-0.9).
 CONTAINMENT_WEIGHT = 0.7
-#: A rule repeated in its own file joins a group only at this pairwise similarity or above.
-REPEAT_THRESHOLD = 0.0
-#: Share of two clauses' common weight that must carry opposite signs to call a contradiction,
-#: and the least part of the forbidding clause those flipped stems must cover.
-CONTRADICTION_SHARE = 0.6
-#: Least score of a mutual best match across two files that counts as a link (see
-#: ``_link_mutual_best``; sweep 0.25-0.40 on the seed gold set).
+#: Least pairwise similarity of two rules of one file in one group (its own repetitions; swept
+#: 0-0.5: 0 and 0.2 score alike, 0.2 keeps unrelated rules of one file apart).
+REPEAT_THRESHOLD = 0.2
+#: Least score of a mutual best match across two files that counts as a link (swept 0.25-0.40).
 MUTUAL_THRESHOLD = 0.35
-#: Rules whose bold labels match (``**Testing**:``) score at least this times the labels' Dice.
+#: Rules whose bold labels match (``**Testing**:``) score at least this times the labels' Dice
+#: (swept 0.5-0.7: flat).
 LABEL_WEIGHT = 0.6
-#: Added to the similarity of rules under headings of one concept (``section_concept``).
+#: Added to the similarity of rules under headings of one concept (swept 0-0.15).
 SECTION_BONUS = 0.1
-#: How much a shared stem of opposite sign counts less than one of the same sign (0: as much,
-#: 1: not at all) when the pair is not a contradiction.
-SIGN_PENALTY = 0.0
+#: Share of two clauses' common weight that must carry opposite signs to call a contradiction,
+#: and the least part of the forbidding clause those flipped stems must cover (set on the
+#: contradiction pairs of tests/data/contradictions.tsv).
+CONTRADICTION_SHARE = 0.6
 CONTRADICTION_COVER = 0.6
 
 
@@ -59,7 +69,7 @@ class Item:
     ref: RuleRef
     key: RuleKey
     context: frozenset[str]
-    """Concepts of the headings and list title above the rule (see ``section_concept``)."""
+    """Concepts of the nearest heading and the list title above the rule (``section_concept``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +112,7 @@ def rule_items(docs: Sequence[AgentDoc]) -> tuple[Item, ...]:
             text = f"{ref.rule.label}: {ref.rule.text}" if ref.rule.label else ref.rule.text
             key = rule_key(text)
             if key.terms:
-                titles = (*ref.section, ref.list_title or "")
+                titles = (ref.section[-1] if ref.section else "", ref.list_title or "")
                 context = frozenset(c for c in map(section_concept, titles) if c)
                 items.append(Item(number, ref, key, context))
     return tuple(items)
@@ -146,7 +156,7 @@ class Scorer:
         if not shared:
             return 0.0, 0.0, []
         small = min(self.mass[a], self.mass[b])
-        matched = same + (1.0 - SIGN_PENALTY) * opposite
+        matched = same + opposite  # signs matter for contradictions, not for similarity
         overlap = 2 * matched / (self.mass[a] + self.mass[b])
         containment = matched / small if small else 0.0
         similarity = max(overlap, CONTAINMENT_WEIGHT * containment)
@@ -195,6 +205,42 @@ def _dice(left: frozenset[str], right: frozenset[str], weight: dict[str, float])
     return 2 * sum(weight.get(s, 1.0) for s in left & right) / total if total else 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The answer to "do these two rules say the same thing?"."""
+
+    similarity: float
+    """0-1, as used for alignment (before competitive linking)."""
+    contradiction: bool
+    reason: str
+    """The shared stems, or the stems whose polarity flips."""
+
+
+def compare_rules(a: str, b: str, *, context: Sequence[str] = ()) -> Comparison:
+    """Compare two rules given as plain text, with IDF weights computed over just the two.
+
+    Args:
+        a, b: rule texts (Markdown markup is not stripped here; pass plain text).
+        context: texts of other rules to compute the IDF over as well, such as the rest of the
+            two documents; without it every word weighs about the same.
+    """
+    texts = [a, b, *context]
+    items = tuple(
+        Item(0 if n == 0 else 1, RuleRef(_bare_rule(text), (), None, 0, None), rule_key(text), frozenset())
+        for n, text in enumerate(texts)
+    )
+    scorer = Scorer(items)
+    similarity, opposite, shared = scorer.score(0, 1)
+    found = scorer.contradiction(0, 1) if opposite >= CONTRADICTION_SHARE else None
+    if found is not None:
+        return Comparison(round(similarity, 3), True, "opposite polarity on " + ", ".join(found[1]))
+    return Comparison(round(similarity, 3), False, "shared stems: " + ", ".join(shared) if shared else "nothing shared")
+
+
+def _bare_rule(text: str) -> Rule:
+    return Rule(source=text, text=text, label=None, marker="-", ordinal=1, span=Span(1, 1))
+
+
 def align_rules(docs: Sequence[AgentDoc], *, threshold: float = THRESHOLD) -> Alignment:
     """Group equivalent rules across ``docs`` and report contradictions.
 
@@ -211,6 +257,55 @@ def align_rules(docs: Sequence[AgentDoc], *, threshold: float = THRESHOLD) -> Al
     pairs, contradictions = _pairs(items, scorer, threshold)
     groups = _cluster(items, pairs, threshold)
     return Alignment(items, groups, contradictions)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Rule ``a`` of the left document paired with rule ``b`` of the right one."""
+
+    a: int
+    b: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class PairAlignment:
+    """The result of :func:`align_pair`: indexes into ``items`` (left rules have ``doc == 0``)."""
+
+    items: tuple[Item, ...]
+    matches: tuple[Match, ...]
+    """One-to-one pairs, in left source order; unmatched rules were added or removed."""
+    contradictions: tuple[Contradiction, ...]
+
+
+def align_pair(left: AgentDoc, right: AgentDoc, *, threshold: float = THRESHOLD) -> PairAlignment:
+    """Pair the rules of two documents one to one by an optimal assignment.
+
+    The assignment maximises the summed similarity over all pairs (the Hungarian method, via
+    ``scipy.optimize.linear_sum_assignment``, Crouse 2016), so a rule never takes a partner that
+    another rule needs more, as greedy first-match does. Pairs below ``threshold`` and
+    contradicting pairs are left unmatched.
+    """
+    import numpy
+    from scipy.optimize import linear_sum_assignment
+
+    items = rule_items([left, right])
+    pairs, contradictions = _pairs(items, Scorer(items), threshold)
+    rows = [n for n, item in enumerate(items) if item.doc == 0]
+    cols = [n for n, item in enumerate(items) if item.doc == 1]
+    matrix = numpy.zeros((len(rows), len(cols)))
+    where = {n: k for k, n in enumerate(rows)} | {n: k for k, n in enumerate(cols)}
+    for (a, b), value in pairs.items():
+        if items[a].doc != items[b].doc:
+            row, col = (a, b) if items[a].doc == 0 else (b, a)
+            matrix[where[row], where[col]] = value
+    chosen = zip(*linear_sum_assignment(matrix, maximize=True), strict=True) if rows and cols else iter(())
+    matches = sorted(
+        (Match(rows[r], cols[c], round(float(matrix[r, c]), 3)) for r, c in chosen if matrix[r, c] >= threshold),
+        key=lambda match: match.a,
+    )
+    cross = tuple(c for c in contradictions if items[c.a].doc != items[c.b].doc)
+    return PairAlignment(items, tuple(matches), cross)
 
 
 def _pairs(
@@ -262,38 +357,46 @@ def _link_mutual_best(items: Sequence[Item], pairs: dict[tuple[int, int], float]
 
 
 def _cluster(items: Sequence[Item], pairs: dict[tuple[int, int], float], threshold: float) -> tuple[Group, ...]:
-    """Average-link agglomerative clustering with a cannot-link for different rules of one file."""
+    """Average-link agglomerative clustering over pairs of rules from different files.
+
+    The link between two clusters is the mean similarity of their cross-file pairs: pairs of
+    one file's own rules are left out of the mean, because a file rarely restates itself and
+    those near-zero pairs would keep a group from growing as variants join it. Contradicting
+    pairs (score -1) forbid a merge, and a file's own repeats join only above
+    :data:`REPEAT_THRESHOLD`.
+    """
     members: dict[int, list[int]] = {number: [number] for number in range(len(items))}
-    link: dict[int, dict[int, float]] = defaultdict(dict)  # summed pair similarity between clusters
+    total: dict[int, dict[int, float]] = defaultdict(dict)  # summed cross-file similarity
     for (a, b), value in pairs.items():
-        link[a][b] = link[b][a] = value
+        if items[a].doc != items[b].doc:
+            total[a][b] = total[b][a] = value
+
+    def link(a: int, b: int) -> float:
+        count = sum(1 for x in members[a] for y in members[b] if items[x].doc != items[y].doc)
+        if count == 0:
+            return pairs.get((min(members[a][0], members[b][0]), max(members[a][0], members[b][0])), 0.0)
+        return total[a].get(b, 0.0) / count
+
     heap = [(-value, a, b) for (a, b), value in pairs.items() if value >= threshold]
     heapq.heapify(heap)
     while heap:
         negative, a, b = heapq.heappop(heap)
         if a not in members or b not in members:
             continue
-        average = link[a].get(b, 0.0) / (len(members[a]) * len(members[b]))
-        if abs(average + negative) > 1e-12:
+        if abs(link(a, b) + negative) > 1e-12:
             continue  # stale entry
         if not _compatible(items, pairs, members[a], members[b]):
             continue
         members[a].extend(members.pop(b))
-        for other, value in link.pop(b).items():
-            link[other].pop(b, None)
-            if other == a:
-                continue
-            total = link[a].get(other, 0.0) + value
-            link[a][other] = link[other][a] = total
-        for other, total in link[a].items():
-            average = total / (len(members[a]) * len(members[other]))
-            if average >= threshold:
-                heapq.heappush(heap, (-average, min(a, other), max(a, other)))
-    groups = []
-    for number in sorted(members):
-        chosen = tuple(sorted(members[number]))
-        groups.append(_group(items, pairs, chosen))
-    return tuple(groups)
+        for other, value in total.pop(b, {}).items():
+            total[other].pop(b, None)
+            if other != a:
+                total[a][other] = total[other][a] = total[a].get(other, 0.0) + value
+        for other in total[a]:
+            score = link(a, other)
+            if score >= threshold:
+                heapq.heappush(heap, (-score, min(a, other), max(a, other)))
+    return tuple(_group(items, pairs, tuple(sorted(members[n]))) for n in sorted(members))
 
 
 def _compatible(items: Sequence[Item], pairs: dict[tuple[int, int], float], left: list[int], right: list[int]) -> bool:

@@ -145,7 +145,7 @@ _BREAK = re.compile(
 )
 _TOKEN = re.compile(rf"{_BREAK.pattern}|{_WORD.pattern}")
 _TERM_KEYS = sorted(TERMS, key=len, reverse=True)
-_TERM_RE = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in _TERM_KEYS) + r")(?![\w])")
+_TERM_RE = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in _TERM_KEYS) + r")(?![\w]|\.\w)")
 CLAUSE = "|"  # a clause break in the token stream
 INSTEAD = "insteadof"  # stands for the phrases of ALTERNATIVES in the token stream
 _ALTERNATIVE_RE = re.compile(r"\b(?:" + "|".join(ALTERNATIVES) + r")\b")
@@ -255,7 +255,8 @@ def rule_key(text: str) -> RuleKey:
 #: Each title is matched by the first concept one of whose phrases it contains (after case,
 #: numbering and punctuation are stripped).
 SECTION_CONCEPTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("output", ("output", "deliverable", "response format", "report format", "return format")),
+    ("output", ("output", "deliverable", "response format", "report format", "return format", "provide",
+                "deliver")),
     ("quality", ("quality", "acceptance criteria", "checklist", "definition of done", "before finaliz",
                  "self-verification", "self verification", "verification")),
     ("workflow", ("instruction", "workflow", "process", "step", "approach", "methodology", "procedure",

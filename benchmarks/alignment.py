@@ -4,7 +4,8 @@ For each gold set (default: ../shared/gold/seeds.json, plus every benchmarks/gol
 files it names are consolidated as one role (``agentmerge consolidate --group-by none --format
 json``, run in-process), and the JSON is scored with ../shared/tools/score_alignment.py: pairwise
 precision, recall and F1 over the labelled rules. ``--show N`` prints the first N missed and wrong
-pairs. ``--speed`` also times :func:`agentmerge.align.align_rules` on the largest corpus files
+pairs. Contradiction detection is scored on tests/data/contradictions.tsv. ``--speed`` also
+times :func:`agentmerge.align.align_rules` on the largest corpus files
 (5 variants of ~60 rules and 12 variants of ~150 rules).
 
 Usage::
@@ -27,7 +28,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from agentmerge import parse_agent
-from agentmerge.align import align_rules
+from agentmerge.align import align_rules, compare_rules
 from agentmerge.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +71,20 @@ def speed() -> None:
               f"median {statistics.median(times):.3f} s, best {min(times):.3f} s")
 
 
+def contradictions() -> None:
+    """Precision and recall of contradiction detection on tests/data/contradictions.tsv."""
+    with open(ROOT / "tests" / "data" / "contradictions.tsv", encoding="utf-8") as handle:
+        rows = [row for row in csv.reader(handle, delimiter="\t") if row and not row[0].startswith("#")][1:]
+    tp = fp = fn = 0
+    for label, a, b in rows:
+        predicted, gold = compare_rules(a, b).contradiction, label == "contradiction"
+        tp, fp, fn = tp + (predicted and gold), fp + (predicted and not gold), fn + (gold and not predicted)
+        if predicted != gold:
+            print(f"   wrong ({label}): {a!r} / {b!r}")
+    print(f"contradictions: {len(rows)} pairs, tp={tp} fp={fp} fn={fn} "
+          f"precision={tp / max(tp + fp, 1):.3f} recall={tp / max(tp + fn, 1):.3f}")
+
+
 def main() -> None:
     """Score every gold set, then optionally time the comparator."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -81,6 +96,7 @@ def main() -> None:
     for gold in golds:
         print(f"== {gold.name}")
         print(score(gold, args.show), end="")
+    contradictions()
     if args.speed:
         speed()
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner, Result
+from conftest import ROOT, SEEDS, requires_shared, shared_path
 
 from agentmerge.cli import cli
-from conftest import ROOT, SEEDS, requires_shared, shared_path
 
 SCHEMAS = ROOT / "agentmerge" / "schemas"
 GOOD = "---\nname: good\ndescription: A fine agent.\n---\n\n## Rules\n\n- Always write tests\n"
@@ -250,7 +250,11 @@ def test_yaml_tag_is_never_executed(tmp_path: Path) -> None:
     [
         ("bom", "\ufeff---\r\nname: bom\r\n---\r\n- rule\r\n".encode(), None),
         ("fence", b"---\nname: fence\n---\n```python\n# not a heading\n- not a rule\n", "code fence is never closed"),
-        ("open-frontmatter", b"---\nname: open-frontmatter\ndescription: x\n\n# Body\n- rule\n", "frontmatter has no closing"),
+        (
+            "open-frontmatter",
+            b"---\nname: open-frontmatter\ndescription: x\n\n# Body\n- rule\n",
+            "frontmatter has no closing",
+        ),
         ("deep", b"---\nname: deep\n---\n" + b"- " * 10_000 + b"x\n", None),
         ("wide", b"---\nname: wide\n---\n" + b"".join(b" " * n + b"- x\n" for n in range(0, 2_000, 2)), None),
     ],
