@@ -13,7 +13,7 @@ import click
 
 from agentmerge import __version__
 from agentmerge.errors import AgentmergeError, InputError
-from agentmerge.files import DEFAULT_MAX_BYTES, load_agents, write_atomic
+from agentmerge.files import DEFAULT_MAX_BYTES, load_agents, safe_name, write_atomic
 from agentmerge.model import AgentDoc, Diagnostic, Severity
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,12 +66,12 @@ def cli() -> None:
     """
 
 
-SHOW_FORMATS = MappingProxyType({"text": "text", "json": "json"})
+SHOW_FORMATS = ("json", "text")
 
 
 @cli.command()
 @inputs
-@click.option("--format", "fmt", type=click.Choice(sorted(SHOW_FORMATS)), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(SHOW_FORMATS), default="text", show_default=True)
 def show(paths: tuple[str, ...], max_bytes: int, fmt: str) -> None:
     """Print the parsed structure of agent files, with line numbers and diagnostics.
 
@@ -89,12 +89,12 @@ def show(paths: tuple[str, ...], max_bytes: int, fmt: str) -> None:
     sys.exit(Exit.ERROR if errors or _fatal(docs) else Exit.CLEAN)
 
 
-CHECK_FORMATS = MappingProxyType({"text": "text", "json": "json", "github": "github"})
+CHECK_FORMATS = ("github", "json", "text")
 
 
 @cli.command()
 @inputs
-@click.option("--format", "fmt", type=click.Choice(sorted(CHECK_FORMATS)), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text", show_default=True)
 def check(paths: tuple[str, ...], max_bytes: int, fmt: str) -> None:
     """Lint agent files: frontmatter validity per dialect, unknown keys, bad values, duplicate names.
 
@@ -121,6 +121,7 @@ def check(paths: tuple[str, ...], max_bytes: int, fmt: str) -> None:
     sys.exit(Exit.FOUND if found else Exit.CLEAN)
 
 
+#: Report formats and the extension of the report file written with -o.
 CONSOLIDATE_FORMATS = MappingProxyType({"text": "txt", "json": "json", "markdown": "md"})
 
 
@@ -151,18 +152,16 @@ def consolidate(paths: tuple[str, ...], max_bytes: int, fmt: str, outdir: str | 
 
     docs, errors = _load(paths, max_bytes)
     usable = [doc for doc in docs if not any(d.severity is Severity.ERROR for d in doc.diagnostics)]
-    _echo_diagnostics([d for doc in docs for d in doc.diagnostics])
+    diagnostics = [d for doc in docs for d in doc.diagnostics]
+    _echo_diagnostics(diagnostics)
     groups = group_by_name(usable) if group_by == "name" else [list(range(len(usable)))]
     results = merge_roles(usable, groups)
-    diagnostics = [d for doc in docs for d in doc.diagnostics]
     report = {
         "json": lambda: render_json.consolidate(results, diagnostics),
         "markdown": lambda: render_markdown.consolidate(results),
         "text": lambda: render_text.consolidate(results) if outdir is None else render_text.report(results),
     }[fmt]()
     if outdir is not None:
-        from agentmerge.files import safe_name
-
         for result in results:
             write_atomic(os.path.join(outdir, safe_name(result.name) + ".md"), result.text)
         write_atomic(os.path.join(outdir, "report." + CONSOLIDATE_FORMATS[fmt]), report)

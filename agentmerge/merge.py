@@ -30,8 +30,9 @@ import yaml
 
 from agentmerge.align import Alignment, Item, align_rules
 from agentmerge.frontmatter import parse_tools, thaw
-from agentmerge.model import AgentDoc, Block, BlockKind, Dialect, Rule, Section, Value, file_stem
+from agentmerge.model import AgentDoc, Block, BlockKind, Rule, Value, file_stem
 from agentmerge.parse import split_lines
+from agentmerge.render.source import render_source
 
 
 class ConflictKind(enum.Enum):
@@ -209,19 +210,20 @@ def _frontmatter(base: AgentDoc, fields: tuple[FieldChoice, ...]) -> str:
         if kept is not None and same and base.frontmatter.status.value == "valid":
             lines.append(kept.source.rstrip("\r\n") + newline)
         else:
-            lines.append(_dump(choice.key, choice.value, base.dialect).replace("\n", newline))
+            lines.append(_dump(choice.key, choice.value).replace("\n", newline))
     return f"---{newline}{''.join(lines)}---{newline}"
 
 
-def _dump(key: str, value: Value, dialect: Dialect) -> str:
-    data = thaw(value)
-    text = yaml.safe_dump({key: data}, sort_keys=False, allow_unicode=True, width=100_000, default_flow_style=False)
-    return str(text)
+def _dump(key: str, value: Value) -> str:
+    return yaml.safe_dump({key: thaw(value)}, sort_keys=False, allow_unicode=True, width=100_000,
+                          default_flow_style=False)
 
 
 def _newline(doc: AgentDoc) -> str:
-    source = doc.frontmatter.source or doc.body.blocks[0].source if doc.body.blocks else doc.frontmatter.source
-    return "\r\n" if "\r\n" in source else "\n"
+    """The line ending of the file's first line (CRLF files stay CRLF)."""
+    text = render_source(doc)
+    end = text.find("\n")
+    return "\r\n" if end > 0 and text[end - 1] == "\r" else "\n"
 
 
 # -- body ---------------------------------------------------------------------------------------
@@ -398,8 +400,3 @@ def consolidate(docs: Sequence[AgentDoc], groups: Sequence[Sequence[int]]) -> tu
     """Merge each role of ``groups`` (index lists into ``docs``); results sorted by name."""
     results = [merge_agents([docs[n] for n in members]) for members in groups if members]
     return tuple(sorted(results, key=lambda r: (r.name, r.paths)))
-
-
-def sections_of(doc: AgentDoc) -> list[Section]:
-    """Every headed section of ``doc`` in source order."""
-    return [s for s in doc.body.walk() if s.heading is not None]
