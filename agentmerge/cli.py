@@ -53,7 +53,22 @@ def _echo_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
         click.echo(item.format(), err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Group(click.Group):
+    """A click group that turns agentmerge's own errors into one line and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AgentmergeError as error:
+            click.echo(error.format(), err=True)
+            ctx.exit(Exit.ERROR)
+        except OSError as error:  # an output folder that cannot be written, a full disk
+            where = getattr(error, "filename", None) or "agentmerge"
+            click.echo(f"{where}: error: {error.strerror or error}", err=True)
+            ctx.exit(Exit.ERROR)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="agentmerge")
 def cli() -> None:
     """Diff, merge and de-duplicate AI agent definitions (Markdown with YAML frontmatter).
@@ -132,7 +147,11 @@ CONSOLIDATE_FORMATS = MappingProxyType({"text": "txt", "json": "json", "markdown
               help="Write each canonical agent as OUTDIR/<name>.md and the report as OUTDIR/report.<ext>.")
 @click.option("--group-by", type=click.Choice(["name", "none"]), default="name", show_default=True,
               help="name: one role per name without role suffixes; none: all inputs are one role.")
-def consolidate(paths: tuple[str, ...], max_bytes: int, fmt: str, outdir: str | None, group_by: str) -> None:
+@click.option("--semantic", is_flag=True,
+              help="Also compare rules by sentence embeddings (needs the 'semantic' extra).")
+def consolidate(
+    paths: tuple[str, ...], max_bytes: int, fmt: str, outdir: str | None, group_by: str, semantic: bool
+) -> None:
     """Merge the variants of each role into one canonical agent, and report every conflict.
 
     Without -o the canonical agents and the report go to standard output. Exit status 0 when
@@ -150,12 +169,17 @@ def consolidate(paths: tuple[str, ...], max_bytes: int, fmt: str, outdir: str | 
     from agentmerge.render import text as render_text
     from agentmerge.roles import group_by_name
 
+    embed = None
+    if semantic:
+        from agentmerge.semantic import load_embedder
+
+        embed = load_embedder()
     docs, errors = _load(paths, max_bytes)
     usable = [doc for doc in docs if not any(d.severity is Severity.ERROR for d in doc.diagnostics)]
     diagnostics = [d for doc in docs for d in doc.diagnostics]
     _echo_diagnostics(diagnostics)
     groups = group_by_name(usable) if group_by == "name" else [list(range(len(usable)))]
-    results = merge_roles(usable, groups)
+    results = merge_roles(usable, groups, embed=embed)
     report = {
         "json": lambda: render_json.consolidate(results, diagnostics),
         "markdown": lambda: render_markdown.consolidate(results),
@@ -172,12 +196,5 @@ def consolidate(paths: tuple[str, ...], max_bytes: int, fmt: str, outdir: str | 
 
 
 def main() -> None:
-    """Entry point of the console script: domain errors become one line and exit status 2."""
-    try:
-        cli.main(prog_name="agentmerge")
-    except AgentmergeError as error:
-        click.echo(error.format(), err=True)
-        sys.exit(Exit.ERROR)
-    except OSError as error:
-        click.echo(f"agentmerge: error: {error}", err=True)
-        sys.exit(Exit.ERROR)
+    """Entry point of the console script."""
+    cli.main(prog_name="agentmerge")

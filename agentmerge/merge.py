@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from agentmerge.align import Alignment, Item, align_rules
+from agentmerge.align import Alignment, Embed, Item, align_rules
 from agentmerge.frontmatter import parse_tools, thaw
 from agentmerge.model import AgentDoc, Block, BlockKind, Rule, Value, file_stem
 from agentmerge.parse import split_lines
@@ -101,12 +101,15 @@ class MergeResult:
     conflicts: tuple[Conflict, ...]
 
 
-def merge_agents(docs: Sequence[AgentDoc], *, threshold: float | None = None) -> MergeResult:
+def merge_agents(
+    docs: Sequence[AgentDoc], *, threshold: float | None = None, embed: Embed | None = None
+) -> MergeResult:
     """Consolidate the variants of one role into one canonical agent.
 
     Args:
         docs: at least one parsed variant; their order does not matter.
         threshold: alignment threshold, default :data:`agentmerge.align.THRESHOLD`.
+        embed: optional sentence embedder passed to :func:`agentmerge.align.align_rules`.
 
     Raises:
         ValueError: ``docs`` is empty.
@@ -114,7 +117,7 @@ def merge_agents(docs: Sequence[AgentDoc], *, threshold: float | None = None) ->
     if not docs:
         raise ValueError("merge_agents needs at least one document")
     docs = sorted(docs, key=lambda doc: doc.path)
-    alignment = align_rules(docs) if threshold is None else align_rules(docs, threshold=threshold)
+    alignment = align_rules(docs, threshold=threshold, embed=embed)
     counts = Counter(item.doc for item in alignment.items)
     base = min(range(len(docs)), key=lambda n: (-counts[n], n))
     fields = _choose_fields(docs, base)
@@ -252,12 +255,12 @@ def _plan(docs: Sequence[AgentDoc], alignment: Alignment, base: int) -> tuple[tu
     for group in alignment.groups:
         chosen = _wording(items, group.members, base)
         sources = tuple(
-            Source(docs[items[m].doc].path, items[m].ref.rule.span.start, _rule_text(items[m].ref.rule))
+            Source(docs[items[m].doc].path, items[m].ref.rule.span.start, items[m].ref.rule.full_text)
             for m in group.members
         )
         section = " > ".join(items[chosen].ref.section) or (items[chosen].ref.list_title or "")
         support = len({items[m].doc for m in group.members})
-        wording = _rule_text(items[chosen].ref.rule)
+        wording = items[chosen].ref.rule.full_text
         groups.append(RuleGroup(wording, section, sources, support, group.score, group.reason))
         in_base = [m for m in group.members if items[m].doc == base]
         if in_base:
@@ -277,10 +280,10 @@ def _plan(docs: Sequence[AgentDoc], alignment: Alignment, base: int) -> tuple[tu
 
 
 def _wording(items: Sequence[Item], members: tuple[int, ...], base: int) -> int:
-    support = Counter(" ".join(_rule_text(items[m].ref.rule).lower().split()) for m in members)
+    support = Counter(" ".join(items[m].ref.rule.full_text.lower().split()) for m in members)
 
     def rank(m: int) -> tuple[int, int, int, int]:
-        text = " ".join(_rule_text(items[m].ref.rule).lower().split())
+        text = " ".join(items[m].ref.rule.full_text.lower().split())
         return (-support[text], -len(items[m].key.terms), items[m].doc != base, m)
 
     return min(members, key=rank)
@@ -307,10 +310,6 @@ def _list_of(doc: AgentDoc, rule: Rule) -> int:
             if block.kind is BlockKind.LIST and block.span.start <= rule.span.start <= block.span.end:
                 return block.span.start
     raise LookupError(rule.span.start)
-
-
-def _rule_text(rule: Rule) -> str:
-    return f"{rule.label}: {rule.text}" if rule.label else rule.text
 
 
 def _own_text(rule: Rule) -> str:
@@ -380,7 +379,7 @@ def _conflicts(
     items = alignment.items
     for pair in alignment.contradictions:
         sources = tuple(
-            Source(docs[items[n].doc].path, items[n].ref.rule.span.start, _rule_text(items[n].ref.rule))
+            Source(docs[items[n].doc].path, items[n].ref.rule.span.start, items[n].ref.rule.full_text)
             for n in (pair.a, pair.b)
         )
         found.append(Conflict(ConflictKind.CONTRADICTION, pair.reason, sources))
@@ -396,7 +395,9 @@ def _short(value: Value) -> str:
     return text if len(text) <= 50 else text[:47] + "..."
 
 
-def consolidate(docs: Sequence[AgentDoc], groups: Sequence[Sequence[int]]) -> tuple[MergeResult, ...]:
+def consolidate(
+    docs: Sequence[AgentDoc], groups: Sequence[Sequence[int]], *, embed: Embed | None = None
+) -> tuple[MergeResult, ...]:
     """Merge each role of ``groups`` (index lists into ``docs``); results sorted by name."""
-    results = [merge_agents([docs[n] for n in members]) for members in groups if members]
+    results = [merge_agents([docs[n] for n in members], embed=embed) for members in groups if members]
     return tuple(sorted(results, key=lambda r: (r.name, r.paths)))

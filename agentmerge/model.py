@@ -161,6 +161,11 @@ class Rule:
     span: Span
     children: tuple[Rule, ...] = ()
 
+    @property
+    def full_text(self) -> str:
+        """The plain text with its label in front (``"Validation: Validate all input"``)."""
+        return f"{self.label}: {self.text}" if self.label else self.text
+
     def walk(self) -> Iterator[Rule]:
         """Yield this rule and all nested rules, depth first, in source order."""
         stack: list[Rule] = [self]

