@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS, read_source, requires_shared
 
-from agentmerge.align import align_pair, align_rules, compare_rules
+from agentmerge.align import align_pair, align_rules, align_sections, compare_rules
 from agentmerge.normalize import expand_terms, polarize, rule_key, section_concept, tokenize
 from agentmerge.parse import parse_agent
 
@@ -190,3 +190,16 @@ def test_embeddings_raise_similarity_of_paraphrases() -> None:
     semantic = align_rules([a, b], embed=embed)
     assert max(len(g.members) for g in lexical.groups) == 1
     assert sorted(len(g.members) for g in semantic.groups) == [1, 1, 2]
+
+
+@requires_shared
+def test_sections_align_by_heading_synonyms_and_shared_rules() -> None:
+    docs = _seeds()
+    groups = align_sections(docs, align_rules(docs))
+    group_of = {member: group for group in groups for member in group.members}
+    capabilities = group_of[(0, ("Purpose", "Core Competencies"))]
+    assert {(1, ("Backend Engineer", "Capabilities")), (3, ("Primary Responsibilities",))} <= set(capabilities.members)
+    assert capabilities.reason == "heading: capabilities"
+    rules = group_of[(4, ("Rules",))]
+    assert (1, ("Backend Engineer", "Constraints")) in rules.members
+    assert (1, ("Backend Engineer", "Constraints")) not in capabilities.members
