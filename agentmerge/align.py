@@ -101,7 +101,7 @@ class Contradiction:
     a: int
     b: int
     score: float
-    """Unsigned overlap of the two rules, 0-1."""
+    """How much of the forbidding clause the flipped stems cover, 0-1."""
     reason: str
 
 
