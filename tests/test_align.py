@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS, read_source, requires_shared
 
-from agentmerge.align import align_pair, align_rules, align_sections, compare_rules
+from agentmerge.align import align_pair, align_rules, compare_rules
 from agentmerge.normalize import expand_terms, polarize, rule_key, section_concept, tokenize
 from agentmerge.parse import parse_agent
+from agentmerge.sections import align_sections
 
 DATA = Path(__file__).parent / "data" / "contradictions.tsv"
 
