@@ -311,3 +311,17 @@ def test_unwritable_output_folder_is_one_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1].endswith(": error: Not a directory")
     assert blocker.read_text() == "a file where the output folder should go"
+
+
+@requires_shared
+def test_consolidate_is_idempotent_and_identical_variants_do_not_conflict(tmp_path: Path) -> None:
+    run("consolidate", "-o", str(tmp_path / "out"), *seeds())
+    canonical = (tmp_path / "out" / "backend-engineer.md").read_text()
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "copy" / "backend-engineer.md").write_text(canonical)
+    result = run("consolidate", "--format", "json", str(tmp_path / "out" / "backend-engineer.md"),
+                 str(tmp_path / "copy" / "backend-engineer.md"))
+    (role,) = json.loads(result.stdout)["roles"]
+    assert role["canonical"] == canonical
+    assert role["conflicts"] == []
+    assert result.exit_code == 0
