@@ -141,6 +141,7 @@ class Scorer:
         self.weight = {stem: math.log((total + 1) / (count + 1)) + 1.0 for stem, count in frequency.items()}
         self.mass = [sum(self.weight[stem] for stem in item.key.stems) for item in items]
         self.items = items
+        self.signs = [dict(item.key.terms) for item in items]
         self.vectors = vectors
         self.labels = [
             frozenset(stem for stem, _ in rule_key(item.ref.rule.label).terms) if item.ref.rule.label else frozenset()
@@ -153,7 +154,7 @@ class Scorer:
         The similarity is 0-1; the opposite share is the part of the shared weight whose signs
         differ (0 when they share nothing).
         """
-        left, right = dict(self.items[a].key.terms), dict(self.items[b].key.terms)
+        left, right = self.signs[a], self.signs[b]
         same = opposite = 0.0
         shared = []
         for stem, sign in left.items():

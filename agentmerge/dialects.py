@@ -42,7 +42,6 @@ _NUMBER = _kind(int, float, what="a number")
 _TOOLS = _kind(str, tuple, what="a comma-separated string or a list")
 _LIST = _kind(str, tuple, what="a list")
 _MAP = _kind(YamlMap, what="a mapping")
-_ANY: Check = lambda value: None  # noqa: E731
 _MODEL_ID = re.compile(r"claude-[a-z0-9.\-]+")
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -122,8 +122,9 @@ def merge_agents(
     base = min(range(len(docs)), key=lambda n: (-counts[n], n))
     fields = _choose_fields(docs, base)
     groups, plan = _plan(docs, alignment, base)
-    header = _frontmatter(docs[base], fields)
-    body = _body(docs[base], plan)
+    newline = _newline(docs[base])
+    header = _frontmatter(docs[base], fields, newline)
+    body = _body(docs[base], plan, newline)
     conflicts = _conflicts(docs, alignment, fields, groups)
     name = next((str(f.value) for f in fields if f.key == "name"), docs[base].name)
     return MergeResult(name, tuple(doc.path for doc in docs), docs[base].path, header + body,
@@ -199,10 +200,9 @@ def _choose(
     return FieldChoice(key, value, reason, table, tie or differ)
 
 
-def _frontmatter(base: AgentDoc, fields: tuple[FieldChoice, ...]) -> str:
+def _frontmatter(base: AgentDoc, fields: tuple[FieldChoice, ...], newline: str) -> str:
     if not fields:
         return base.frontmatter.source
-    newline = _newline(base)
     lines = []
     for choice in fields:
         kept = base.frontmatter.field(choice.key)
@@ -242,6 +242,9 @@ class _Plan:
 def _plan(docs: Sequence[AgentDoc], alignment: Alignment, base: int) -> tuple[tuple[RuleGroup, ...], _Plan]:
     items = alignment.items
     group_of = {member: number for number, group in enumerate(alignment.groups) for member in group.members}
+    lists: dict[tuple[int, tuple[str, ...], str | None], list[int]] = defaultdict(list)
+    for number, item in enumerate(items):
+        lists[_list_key(item)].append(number)
     home: dict[int, int] = {}  # group -> base list start line
     for number, group in enumerate(alignment.groups):
         for member in group.members:
@@ -268,7 +271,7 @@ def _plan(docs: Sequence[AgentDoc], alignment: Alignment, base: int) -> tuple[tu
             if items[chosen].doc != base:
                 replace[first.span.start] = _own_text(items[chosen].ref.rule)
             continue
-        target = _neighbour_home(items, alignment, group_of, home, chosen)
+        target = _neighbour_home(lists[_list_key(items[chosen])], group_of, home)
         text = _own_text(items[chosen].ref.rule)
         if target is not None:
             append.setdefault(target, []).append(text)
@@ -289,16 +292,18 @@ def _wording(items: Sequence[Item], members: tuple[int, ...], base: int) -> int:
     return min(members, key=rank)
 
 
-def _neighbour_home(
-    items: Sequence[Item], alignment: Alignment, group_of: dict[int, int], home: dict[int, int], chosen: int
-) -> int | None:
-    ref = items[chosen].ref
+def _list_key(item: Item) -> tuple[int, tuple[str, ...], str | None]:
+    """The list a rule sits in: its file, section path and list title."""
+    return item.doc, item.ref.section, item.ref.list_title
+
+
+def _neighbour_home(neighbours: list[int], group_of: dict[int, int], home: dict[int, int]) -> int | None:
+    """The base list where most ``neighbours`` (rules of one list) have their group, if any."""
     votes: Counter[int] = Counter()
-    for number, item in enumerate(items):
-        if item.doc == items[chosen].doc and item.ref.section == ref.section and item.ref.list_title == ref.list_title:
-            target = home.get(group_of.get(number, -1))
-            if target is not None:
-                votes[target] += 1
+    for number in neighbours:
+        target = home.get(group_of.get(number, -1))
+        if target is not None:
+            votes[target] += 1
     if not votes:
         return None
     return min(votes, key=lambda line: (-votes[line], line))
@@ -320,8 +325,7 @@ def _own_text(rule: Rule) -> str:
     return " ".join(part.strip() for part in [first, *own[1:]] if part.strip())
 
 
-def _body(base: AgentDoc, plan: _Plan) -> str:
-    newline = _newline(base)
+def _body(base: AgentDoc, plan: _Plan, newline: str) -> str:
     parts: list[str] = ["\ufeff" if base.bom else ""]
     for section in base.body.walk():
         if section.heading is not None:

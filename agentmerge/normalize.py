@@ -156,12 +156,11 @@ class RuleKey:
     """The comparison key of one rule.
 
     ``terms`` maps each content stem to its sign: +1 for what the rule asks for, -1 for what it
-    forbids or rejects. ``negated`` says whether the rule as a whole is a prohibition.
+    forbids or rejects.
     """
 
     terms: tuple[tuple[str, int], ...]
     """(stem, sign) pairs, sorted by stem; a stem seen with both signs keeps its first sign."""
-    negated: bool
     clauses: tuple[tuple[tuple[str, int], ...], ...]
     """The same (stem, sign) pairs split at clause breaks, for telling contradictions apart."""
     plain: str
@@ -232,7 +231,7 @@ _STEMMER = snowballstemmer.stemmer("english")
 def rule_key(text: str) -> RuleKey:
     """Return the :class:`RuleKey` of a rule's plain text (label included by the caller if wanted)."""
     expanded = expand_terms(text)
-    signed, negated = polarize(tokenize(expanded))
+    signed, _negated = polarize(tokenize(expanded))
     terms: dict[str, int] = {}
     clauses: list[dict[str, int]] = [{}]
     for word, sign in signed:
@@ -248,7 +247,7 @@ def rule_key(text: str) -> RuleKey:
         clauses[-1].setdefault(stem, sign)
     plain = " ".join(word for word in expanded.split() if word)
     split = tuple(tuple(sorted(clause.items())) for clause in clauses if clause)
-    return RuleKey(tuple(sorted(terms.items())), negated, split, plain)
+    return RuleKey(tuple(sorted(terms.items())), split, plain)
 
 
 #: Heading synonyms: sections that play the same part in an agent file under different titles.
