@@ -1,0 +1,16 @@
+"""The ``agentmerge`` command line: one click command per verb, each a thin layer over the core.
+
+Each command lives in a module of its own; importing this package registers them all on ``cli``.
+"""
+
+from __future__ import annotations
+
+from agentmerge.cli import check, consolidate, show
+from agentmerge.cli._common import Exit, cli
+
+__all__ = ["Exit", "check", "cli", "consolidate", "main", "show"]
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    cli.main(prog_name="agentmerge")
