@@ -58,12 +58,14 @@ def _walk(root: Path) -> Iterable[str]:
                 yield os.path.join(folder, name)
 
 
-def read_text(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+def read_text(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES, allow_empty: bool = False) -> str:
     """Read one agent file (``-``: standard input) as text, refusing what is not an agent.
 
+    ``allow_empty`` accepts an empty or blank file (git's ``/dev/null`` side of an added file).
+
     Raises:
-        InputError: unreadable, larger than ``max_bytes``, empty, binary (a NUL byte) or not
-            UTF-8 (the message gives the line of the first bad byte).
+        InputError: unreadable, larger than ``max_bytes``, empty (unless ``allow_empty``), binary
+            (a NUL byte) or not UTF-8 (the message gives the line of the first bad byte).
     """
     try:
         if path == "-":
@@ -78,7 +80,7 @@ def read_text(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
         raise InputError(path, error.strerror or str(error)) from None
     if len(data) > max_bytes:
         raise InputError(path, f"input is over the {_size(max_bytes)} limit (--max-bytes)")
-    if not data.strip():
+    if not data.strip() and not allow_empty:
         raise InputError(path, "file is empty")
     if b"\x00" in data[:8192]:
         raise InputError(path, "binary file (it holds NUL bytes)")

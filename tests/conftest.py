@@ -15,13 +15,24 @@ Tests ask for it in three ways:
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from agentmerge import parse_agent
 from agentmerge.model import AgentDoc
+
+# Hypothesis profiles: "ci" (the default) keeps the property and fuzz tests to a few seconds on
+# two shared cores; HYPOTHESIS_PROFILE=long (or --hypothesis-profile=long) searches 50 times deeper.
+# No deadline: generated files vary in size, and timings belong in benchmarks/, not in tests.
+settings.register_profile("ci", max_examples=60, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=3_000, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository root (the folder holding ``pyproject.toml``)."""
@@ -97,3 +108,8 @@ def load_shared() -> Callable[..., tuple[str, AgentDoc]]:
         return text, parse_agent(text, path="/".join(parts[1:]))
 
     return load
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--update-goldens`` rewrites the expected outputs of the golden cases (tests/cases/)."""
+    parser.addoption("--update-goldens", action="store_true", help="rewrite tests/cases/*/expected.*")

@@ -1,0 +1,66 @@
+"""Optimal one-to-one assignment between two lists of things, from a sparse table of scores."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+def assign(scores: Mapping[tuple[int, int], float], *, threshold: float = 0.0) -> list[tuple[int, int, float]]:
+    """Pair rows with columns one to one so that the summed score is as large as possible.
+
+    Args:
+        scores: ``(row, column) -> score`` for the candidate pairs only (any non-negative
+            integers as indexes; a pair that is absent cannot be chosen).
+        threshold: chosen pairs scoring below this are dropped from the answer.
+
+    Returns:
+        ``(row, column, score)`` triples sorted by row. Rows and columns that share no
+        candidate with anything are solved without the solver, which keeps small diffs fast.
+
+    The solver is the Hungarian method as implemented by ``scipy.optimize.linear_sum_assignment``
+    (Crouse 2016, "On implementing 2D rectangular assignment algorithms"), run on each connected
+    component of the candidate graph separately: a component that is a single pair needs no
+    solver, and scipy (about 0.4 s to import) is loaded only when a row has a real choice.
+    """
+    chosen: list[tuple[int, int, float]] = []
+    for rows, cols in _components(scores):
+        if len(rows) == 1 and len(cols) == 1:
+            row, col = rows[0], cols[0]
+            chosen.append((row, col, scores[(row, col)]))
+            continue
+        import numpy
+        from scipy.optimize import linear_sum_assignment
+
+        matrix = numpy.zeros((len(rows), len(cols)))
+        row_at = {row: k for k, row in enumerate(rows)}
+        col_at = {col: k for k, col in enumerate(cols)}
+        for (row, col), value in scores.items():
+            if row in row_at and col in col_at:
+                matrix[row_at[row], col_at[col]] = value
+        picked_rows, picked_cols = linear_sum_assignment(matrix, maximize=True)
+        for r, c in zip(picked_rows, picked_cols, strict=True):
+            if (rows[r], cols[c]) in scores:
+                chosen.append((rows[r], cols[c], float(matrix[r, c])))
+    return sorted(item for item in chosen if item[2] >= threshold)
+
+
+def _components(scores: Mapping[tuple[int, int], float]) -> list[tuple[list[int], list[int]]]:
+    """Connected components of the bipartite candidate graph, as sorted row and column lists."""
+    parent: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def find(node: tuple[int, int]) -> tuple[int, int]:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for row, col in scores:
+        a, b = find((0, row)), find((1, col))
+        if a != b:
+            parent[b] = a
+    members: dict[tuple[int, int], tuple[list[int], list[int]]] = {}
+    for node in sorted(parent):
+        rows, cols = members.setdefault(find(node), ([], []))
+        (rows if node[0] == 0 else cols).append(node[1])
+    return sorted(members.values())
