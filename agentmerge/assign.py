@@ -17,10 +17,14 @@ def assign(scores: Mapping[tuple[int, int], float], *, threshold: float = 0.0) -
         ``(row, column, score)`` triples sorted by row. Rows and columns that share no
         candidate with anything are solved without the solver, which keeps small diffs fast.
 
-    The solver is the Hungarian method as implemented by ``scipy.optimize.linear_sum_assignment``
-    (Crouse 2016, "On implementing 2D rectangular assignment algorithms"), run on each connected
-    component of the candidate graph separately: a component that is a single pair needs no
-    solver, and scipy (about 0.4 s to import) is loaded only when a row has a real choice.
+    The solver is the Jonker-Volgenant shortest augmenting path algorithm (Jonker & Volgenant
+    1987, "A shortest augmenting path algorithm for dense and sparse linear assignment problems")
+    as implemented by the ``lap`` package (``lap.lapjv``, rectangular tables padded by
+    ``extend_cost``), run on each connected component of the candidate graph separately: a
+    component that is a single pair needs no solver. ``lap`` was chosen over
+    ``scipy.optimize.linear_sum_assignment`` (the same optimum) because importing scipy.optimize
+    takes about 0.45 s, three times the whole-process budget of ``agentmerge diff``; ``lap``
+    needs only numpy (about 0.1 s).
     """
     chosen: list[tuple[int, int, float]] = []
     for rows, cols in _components(scores):
@@ -28,8 +32,8 @@ def assign(scores: Mapping[tuple[int, int], float], *, threshold: float = 0.0) -
             row, col = rows[0], cols[0]
             chosen.append((row, col, scores[(row, col)]))
             continue
+        import lap
         import numpy
-        from scipy.optimize import linear_sum_assignment
 
         matrix = numpy.zeros((len(rows), len(cols)))
         row_at = {row: k for k, row in enumerate(rows)}
@@ -37,9 +41,9 @@ def assign(scores: Mapping[tuple[int, int], float], *, threshold: float = 0.0) -
         for (row, col), value in scores.items():
             if row in row_at and col in col_at:
                 matrix[row_at[row], col_at[col]] = value
-        picked_rows, picked_cols = linear_sum_assignment(matrix, maximize=True)
-        for r, c in zip(picked_rows, picked_cols, strict=True):
-            if (rows[r], cols[c]) in scores:
+        _, picked, _ = lap.lapjv(-matrix, extend_cost=True)
+        for r, c in enumerate(picked):
+            if c >= 0 and (rows[r], cols[c]) in scores:
                 chosen.append((rows[r], cols[c], float(matrix[r, c])))
     return sorted(item for item in chosen if item[2] >= threshold)
 

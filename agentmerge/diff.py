@@ -9,14 +9,16 @@ line similarity. deepdiff compares frontmatter values; its paths never leave thi
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import enum
+import itertools
 import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from agentmerge.align import Item, PairAlignment, align_pair
+from agentmerge.align import REPEAT_THRESHOLD, THRESHOLD, Item, PairAlignment, align_pair
 from agentmerge.assign import assign
 from agentmerge.frontmatter import parse_tools, thaw
 from agentmerge.model import AgentDoc, Block, BlockKind, Rule, Section, Value
@@ -76,6 +78,9 @@ class Change:
     """One line for people: a word diff (``[-old-]{+new+}``), a line diff, or a rename."""
     moved: bool = False
     """Whether a paired rule or section also changed section or position."""
+    repeats: tuple[Side, ...] = ()
+    """For an added or removed rule that restates a rule of its own file: that rule, then the
+    rule it pairs with in the other file when it has one (all three say the same thing)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,11 +130,12 @@ def diff_agents(old: AgentDoc, new: AgentDoc, *, ignore_frontmatter: bool = Fals
     """
     old_sections, new_sections = _sections(old), _sections(new)
     pair = align_pair(old, new)
-    owner_old = [_owner(old_sections, item.ref.rule.span.start) for item in pair.items]
-    section_map = _pair_sections(old_sections, new_sections, pair, owner_old)
+    starts = [[sec.start if index else 0 for index, sec in enumerate(secs)] for secs in (old_sections, new_sections)]
+    owner = [max(0, bisect.bisect_right(starts[item.doc], item.ref.rule.span.start) - 1) for item in pair.items]
+    section_map = _pair_sections(old_sections, new_sections, pair, owner)
     changes = [] if ignore_frontmatter else _frontmatter(old, new)
     changes += _section_changes(old_sections, new_sections, section_map, ignore_order, (old.path, new.path))
-    changes += _rule_changes(old.path, new.path, pair, old_sections, new_sections, section_map, ignore_order)
+    changes += _rule_changes((old.path, new.path), pair, owner, section_map, ignore_order)
     changes += _block_changes(old_sections, new_sections, section_map, old.path, new.path)
     return AgentDiff(old.path, new.path, tuple(_in_new_order(changes)))
 
@@ -138,13 +144,15 @@ def _in_new_order(changes: list[Change]) -> list[Change]:
     """Sort by target, then new line; a removed entry goes after the new side of the paired entry
     that precedes it in the old file, as a line diff shows a deletion where it happened."""
     paired = sorted((c.old.line, c.new.line) for c in changes if c.old and c.new)
+    olds = [old for old, _ in paired]
+    highest = list(itertools.accumulate((new for _, new in paired), max))
 
     def where(change: Change) -> tuple[float, int]:
         if change.new is not None:
             return change.new.line, change.old.line if change.old else 0
         assert change.old is not None
-        before = [new for old, new in paired if old < change.old.line]
-        return (max(before) if before else 0) + 0.5, change.old.line
+        before = bisect.bisect_left(olds, change.old.line)
+        return (highest[before - 1] if before else 0) + 0.5, change.old.line
 
     order = {target: n for n, target in enumerate(Target)}
     return sorted(changes, key=lambda c: (order[c.target], *where(c)))
@@ -278,20 +286,13 @@ def _end(section: Section, start: int) -> int:
     return max(ends)
 
 
-def _owner(sections: Sequence[_Sec], line: int) -> int:
-    """Index of the innermost section whose lines hold ``line``."""
-    best = 0
-    for index, sec in enumerate(sections):
-        if sec.start <= line <= sec.end and (index == 0 or sec.start >= sections[best].start):
-            best = index
-    return best
-
-
 def _pair_sections(old: Sequence[_Sec], new: Sequence[_Sec], pair: PairAlignment,
-                   owner_old: Sequence[int]) -> dict[int, int]:
-    """Map old section index -> new section index (the roots always pair)."""
-    owner = [_owner(new, item.ref.rule.span.start) if item.doc == 1 else owner_old[n]
-             for n, item in enumerate(pair.items)]
+                   owner: Sequence[int]) -> dict[int, int]:
+    """Map old section index -> new section index (the roots always pair).
+
+    ``owner[n]`` is the index of the innermost section holding item ``n`` of ``pair``: the one
+    that starts last at or before the rule, as a section runs to the next heading of its level.
+    """
     # A section holds the rules of its subsections too, so two document titles (level-1
     # headings over everything) pair by the rules under them.
     lineage = [_lineage(new if item.doc else old, owner[n]) for n, item in enumerate(pair.items)]
@@ -388,11 +389,9 @@ def _sec_side(path: str, sections: Sequence[_Sec], index: int) -> Side:
 # -- rules -------------------------------------------------------------------------------------
 
 
-def _rule_changes(old_path: str, new_path: str, pair: PairAlignment, old: Sequence[_Sec], new: Sequence[_Sec],
-                  section_map: dict[int, int], ignore_order: bool) -> list[Change]:
+def _rule_changes(paths: tuple[str, str], pair: PairAlignment, owner: Sequence[int], section_map: dict[int, int],
+                  ignore_order: bool) -> list[Change]:
     items = pair.items
-    owner = [_owner(old if item.doc == 0 else new, item.ref.rule.span.start) for item in items]
-    paths = (old_path, new_path)
     # Position of each rule among the rules of its own section, to find rules that moved inside one.
     rank: dict[int, int] = {}
     seen: Counter[tuple[int, int]] = Counter()
@@ -427,13 +426,49 @@ def _rule_changes(old_path: str, new_path: str, pair: PairAlignment, old: Sequen
         a, b = sorted((items[found.a], items[found.b]), key=lambda item: item.doc)
         changes.append(Change(Target.RULE, ChangeKind.CONTRADICTION, " / ".join(b.ref.section), _rule_side(paths, a),
                               _rule_side(paths, b), found.score, found.reason))
+    repeats = _repeats(pair, paired)
     for n, item in enumerate(items):
         if n not in paired:
             side = _rule_side(paths, item)
             kind = ChangeKind.REMOVED if item.doc == 0 else ChangeKind.ADDED
+            again = tuple(_rule_side(paths, items[r]) for r in repeats.get(n, ()))
+            detail = f"repeats {again[0].path}:{again[0].line}" if again else ""
             changes.append(Change(Target.RULE, kind, " / ".join(item.ref.section), *(
-                (side, None) if item.doc == 0 else (None, side))))
+                (side, None) if item.doc == 0 else (None, side)), detail=detail, repeats=again))
     return changes
+
+
+def _repeats(pair: PairAlignment, paired: set[int]) -> dict[int, tuple[int, ...]]:
+    """For each unpaired rule that restates a rule of its own file: that rule and its partner.
+
+    The conditions are those under which :func:`agentmerge.align.align_rules` puts a file's own
+    repetition into a group: at least :data:`~agentmerge.align.REPEAT_THRESHOLD` with the rule it
+    repeats, and at least :data:`~agentmerge.align.THRESHOLD` with that rule's partner (or with
+    the repeated rule itself when it has no partner).
+    """
+    partner = {m.a: m.b for m in pair.matches} | {m.b: m.a for m in pair.matches}
+    score = {(m.a, m.b): m.score for m in pair.scored}
+
+    def sim(a: int, b: int) -> float:
+        return score.get((min(a, b), max(a, b)), 0.0)
+
+    best: dict[int, tuple[float, int]] = {}
+    for m in pair.scored:
+        if pair.items[m.a].doc != pair.items[m.b].doc:
+            continue
+        for loose, other in ((m.a, m.b), (m.b, m.a)):
+            if loose in paired:
+                continue
+            mate = partner.get(other)
+            fits = (m.score >= REPEAT_THRESHOLD and sim(loose, mate) >= THRESHOLD if mate is not None
+                    else m.score >= THRESHOLD)
+            if fits and (m.score, -other) > best.get(loose, (0.0, 0)):
+                best[loose] = (m.score, -other)
+    out = {}
+    for loose, (_, negative) in best.items():
+        other = -negative
+        out[loose] = (other,) if other not in partner else (other, partner[other])
+    return out
 
 
 def _rule_side(paths: tuple[str, str], item: Item) -> Side:

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import csv
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, read_source, requires_shared
+from conftest import ROOT, SEEDS, SHARED, read_source, requires_shared
 
 from agentmerge.align import align_pair, align_rules, compare_rules
-from agentmerge.normalize import expand_terms, polarize, rule_key, section_concept, tokenize
+from agentmerge.normalize import (
+    ASIDE_WEIGHT,
+    TAIL_WEIGHT,
+    expand_terms,
+    polarize,
+    rule_key,
+    section_concept,
+    stem_families,
+    tokenize,
+)
 from agentmerge.parse import parse_agent
 from agentmerge.sections import align_sections
 
@@ -74,6 +86,31 @@ def test_rejected_alternatives_are_negative() -> None:
 def test_concepts_unify_synonyms() -> None:
     assert terms("Store credentials safely").keys() == terms("Store secrets safely").keys()
     assert terms("Performance tuning").keys() == terms("Performance optimization").keys()
+    assert terms("Resolve the defect").keys() == terms("Fix the bug").keys()
+    assert terms("Suggest improvements").keys() == terms("Recommend improvements").keys()
+
+
+def test_prevent_is_privative() -> None:
+    assert terms("Use parameterized queries to prevent SQL injection") == {
+        "parameter": 1, "queri": 1, "sql": -1, "inject": -1}
+    same = compare_rules("Suggest improvements to prevent similar issues", "Recommendations to avoid similar issues")
+    assert not same.contradiction
+    assert same.similarity > 0.5
+
+
+def test_stem_families_join_derivations_of_long_stems_only() -> None:
+    families = stem_families(["reproduc", "reproduct", "hypothes", "hypothesi", "data", "databas", "verif", "verifi"])
+    assert families["reproduct"] == families["reproduc"] == "reproduc"
+    assert families["hypothesi"] == "hypothes"
+    assert families["verifi"] == "verif"
+    assert families["databas"] == "databas"  # "data" is shorter than FAMILY_PREFIX: database stays apart
+
+
+def test_words_after_the_first_sentence_weigh_less() -> None:
+    emphasis = dict(rule_key("Testing: Write unit tests. Aim for meaningful coverage.").emphasis)
+    assert emphasis["test"] == emphasis["unit"] == 1.0
+    assert emphasis["coverag"] == emphasis["aim"] == TAIL_WEIGHT
+    assert dict(rule_key("Write unit tests (pytest).").emphasis)["pytest"] == ASIDE_WEIGHT
 
 
 @pytest.mark.parametrize(
@@ -165,6 +202,80 @@ def test_n_way_groups_on_the_seeds() -> None:
     for group in alignment.groups:
         members = set(group.members)
         assert not any(c.a in members and c.b in members for c in alignment.contradictions)
+
+
+DEBUGGERS = (
+    "davepoon__claude-code-subagents-collection/subagents/debugger.md",
+    "lst97__claude-code-sub-agents/agents/quality-testing/debugger.md",
+    "wshobson__agents/plugins/debugging-toolkit/agents/debugger.md",
+    "davila7__claude-code-templates/cli-tool/components/agents/expert-advisors/debug.md",
+)
+
+
+def _debuggers() -> list:
+    return [parse_agent(read_source(SHARED / "corpus" / path), path=path) for path in DEBUGGERS]
+
+
+@requires_shared
+def test_derived_words_and_defect_synonyms_align_on_real_files() -> None:
+    alignment = align_rules(_debuggers())
+    group_of = {}
+    for group in alignment.groups:
+        places = {_where(alignment, m) for m in group.members}
+        for place in places:
+            group_of[place] = places
+    # "reproduction steps" / "steps to reproduce": one derivational family
+    assert {("000", 13), ("002", 12), ("003", 21)} <= group_of[("000", 13)]
+    # "Hypothesis Testing: Form specific theories" / "Form specific hypotheses" / "Form and test hypotheses"
+    assert {("000", 20), ("002", 21), ("003", 40)} <= group_of[("000", 20)]
+    # "Root Cause: Clear explanation of why the issue occurred" / "Explain the root cause"
+    assert {("000", 35), ("002", 27), ("003", 67)} <= group_of[("000", 35)]
+
+
+@requires_shared
+@pytest.mark.parametrize("which", ["seeds", "debuggers"])
+def test_a_group_never_holds_two_rules_of_one_list(which: str) -> None:
+    alignment = align_rules(_seeds() if which == "seeds" else _debuggers())
+    for group in alignment.groups:
+        lists = [(alignment.items[m].doc, alignment.items[m].ref.section, alignment.items[m].ref.list_title,
+                  alignment.items[m].ref.parent) for m in group.members]
+        assert len(lists) == len(set(lists)), [alignment.items[m].ref.rule.text for m in group.members]
+
+
+@requires_shared
+def test_alignment_does_not_depend_on_string_hashing() -> None:
+    script = (
+        "import json, sys; from pathlib import Path; from agentmerge import parse_agent; "
+        "from agentmerge.align import align_rules; "
+        "paths = sorted(Path(sys.argv[1]).glob('*.txt')); "
+        "docs = [parse_agent(p.read_text(encoding='utf-8'), path=p.name) for p in paths]; "
+        "a = align_rules(docs); print(json.dumps([[g.members, g.score] for g in a.groups]))"
+    )
+    outputs = {
+        subprocess.run([sys.executable, "-c", script, str(SEEDS)], capture_output=True, text=True, check=True,
+                       env={"PYTHONHASHSEED": seed, "PATH": ""}, cwd=ROOT).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
+
+
+def _gold_sets() -> list[Path]:
+    return sorted((ROOT / "benchmarks" / "gold").glob("*.json"))
+
+
+@requires_shared
+@pytest.mark.parametrize("gold_path", _gold_sets(), ids=lambda path: path.stem)
+def test_gold_sets_label_real_rules_once(gold_path: Path) -> None:
+    gold = json.loads(gold_path.read_text(encoding="utf-8"))
+    labelled = [item for items in gold["clusters"].values() for item in items] + gold["singletons"]
+    assert len(labelled) == len(set(labelled))
+    starts = set()
+    for prefix, name in gold["files"].items():
+        doc = parse_agent(read_source(SHARED / gold["root"] / name), path=name)
+        starts |= {f"{prefix}:{ref.rule.span.start}" for ref in doc.rules()}
+    assert set(labelled) <= starts
+    names = set(gold["clusters"]) | set(labelled)
+    assert all(a in names and b in names for a, b in gold["related"])
 
 
 def test_contradicting_rules_are_never_grouped() -> None:

@@ -88,7 +88,9 @@ def as_dict(diff: AgentDiff, *, stat: bool = False) -> dict[str, Any]:
 
     Each change lists its sides under ``"sources"`` (two for a paired entry, one for an added or
     removed one), except a contradiction, whose two opposite rules are under ``"sides"``: they
-    are not aligned as equivalent, and alignment scorers read ``"sources"`` as exactly that.
+    are not aligned as equivalent, and alignment scorers read ``"sources"`` as exactly that. An
+    added or removed rule that restates a rule of its own file (``"repeats": true``) lists after
+    its own side the rule it repeats and that rule's partner: all of them say the same thing.
     """
     counts = diff.counts()
     out: dict[str, Any] = {
@@ -102,13 +104,15 @@ def as_dict(diff: AgentDiff, *, stat: bool = False) -> dict[str, Any]:
         return out
     entries = []
     for change in diff.changes:
-        sides = [_side(s) for s in (change.old, change.new) if s is not None]
+        sides = [_side(s) for s in (change.old, change.new, *change.repeats) if s is not None]
         entry: dict[str, Any] = {"target": change.target.value, "kind": change.kind.value, "key": change.key}
         entry["sides" if change.kind is ChangeKind.CONTRADICTION else "sources"] = sides
         if change.score is not None:
             entry["score"] = change.score
         if change.moved:
             entry["moved"] = True
+        if change.repeats:
+            entry["repeats"] = True
         if change.detail:
             entry["detail"] = change.detail
         if change.kind is ChangeKind.REWORDED and change.old and change.new:
