@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from agentmerge.align import REPEAT_THRESHOLD, THRESHOLD, Item, PairAlignment, align_pair
+from agentmerge.align import Item, PairAlignment, align_pair
 from agentmerge.assign import assign
 from agentmerge.frontmatter import parse_tools, thaw
 from agentmerge.model import AgentDoc, Block, BlockKind, Rule, Section, Value
@@ -79,8 +79,9 @@ class Change:
     moved: bool = False
     """Whether a paired rule or section also changed section or position."""
     repeats: tuple[Side, ...] = ()
-    """For an added or removed rule that restates a rule of its own file: that rule, then the
-    rule it pairs with in the other file when it has one (all three say the same thing)."""
+    """Other rules that say the same thing, found by the N-way grouping: for an added or removed
+    rule, the rule of its own file it restates (and that rule's partner); for a paired rule,
+    another pair of the same group (a file that states the rule twice)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,8 +405,11 @@ def _rule_changes(paths: tuple[str, str], pair: PairAlignment, owner: Sequence[i
             same_place.setdefault((owner[match.a], owner[match.b]), []).append((rank[match.a], rank[match.b]))
     out_of_order = set() if ignore_order else {p for group in same_place.values() for p in _moved(group)}
     changes = []
+    group_of = {member: group.members for group in pair.groups for member in group.members}
     for match in pair.matches:
         a, b = items[match.a], items[match.b]
+        # A group holding several matches: each rule of a file restates the other one.
+        also = tuple(_rule_side(paths, items[m]) for m in group_of.get(match.a, ()) if m not in (match.a, match.b))
         crossed = section_map.get(owner[match.a]) != owner[match.b]
         moved = crossed or ((rank[match.a], rank[match.b]) in out_of_order and not crossed)
         same = " ".join(a.ref.rule.full_text.split()) == " ".join(b.ref.rule.full_text.split())
@@ -415,9 +419,12 @@ def _rule_changes(paths: tuple[str, str], pair: PairAlignment, owner: Sequence[i
             detail = (detail + "; " if detail else "") + f"moved from {where}"
         elif moved:
             detail = (detail + "; " if detail else "") + f"moved from position {a.ref.rule.ordinal}"
+        if also:
+            detail = (detail + "; " if detail else "") + "also stated at " + ", ".join(
+                f"{side.path}:{side.line}" for side in also)
         kind = ChangeKind.REWORDED if not same else ChangeKind.MOVED if moved else ChangeKind.UNCHANGED
         changes.append(Change(Target.RULE, kind, " / ".join(b.ref.section), _rule_side(paths, a),
-                              _rule_side(paths, b), match.score, detail, moved))
+                              _rule_side(paths, b), match.score, detail, moved, also))
     paired = {m.a for m in pair.matches} | {m.b for m in pair.matches}
     for found in sorted(pair.contradictions, key=lambda c: (-c.score, c.a, c.b)):
         if found.a in paired or found.b in paired:
@@ -439,35 +446,18 @@ def _rule_changes(paths: tuple[str, str], pair: PairAlignment, owner: Sequence[i
 
 
 def _repeats(pair: PairAlignment, paired: set[int]) -> dict[int, tuple[int, ...]]:
-    """For each unpaired rule that restates a rule of its own file: that rule and its partner.
+    """For each unpaired rule in a group of the alignment: the group's other rules.
 
-    The conditions are those under which :func:`agentmerge.align.align_rules` puts a file's own
-    repetition into a group: at least :data:`~agentmerge.align.REPEAT_THRESHOLD` with the rule it
-    repeats, and at least :data:`~agentmerge.align.THRESHOLD` with that rule's partner (or with
-    the repeated rule itself when it has no partner).
+    :func:`~agentmerge.align.align_pair` groups the rules of both files as
+    :func:`~agentmerge.align.align_rules` does; the unpaired members of a group restate, in
+    their own file, a rule of the group. Paired members come first.
     """
-    partner = {m.a: m.b for m in pair.matches} | {m.b: m.a for m in pair.matches}
-    score = {(m.a, m.b): m.score for m in pair.scored}
-
-    def sim(a: int, b: int) -> float:
-        return score.get((min(a, b), max(a, b)), 0.0)
-
-    best: dict[int, tuple[float, int]] = {}
-    for m in pair.scored:
-        if pair.items[m.a].doc != pair.items[m.b].doc:
-            continue
-        for loose, other in ((m.a, m.b), (m.b, m.a)):
-            if loose in paired:
-                continue
-            mate = partner.get(other)
-            fits = (m.score >= REPEAT_THRESHOLD and sim(loose, mate) >= THRESHOLD if mate is not None
-                    else m.score >= THRESHOLD)
-            if fits and (m.score, -other) > best.get(loose, (0.0, 0)):
-                best[loose] = (m.score, -other)
     out = {}
-    for loose, (_, negative) in best.items():
-        other = -negative
-        out[loose] = (other,) if other not in partner else (other, partner[other])
+    for group in pair.groups:
+        for member in group.members:
+            if member not in paired and len(group.members) > 1:
+                others = [m for m in group.members if m != member]
+                out[member] = tuple(sorted(others, key=lambda m: (m not in paired, m)))
     return out
 
 

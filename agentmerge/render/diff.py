@@ -89,8 +89,8 @@ def as_dict(diff: AgentDiff, *, stat: bool = False) -> dict[str, Any]:
     Each change lists its sides under ``"sources"`` (two for a paired entry, one for an added or
     removed one), except a contradiction, whose two opposite rules are under ``"sides"``: they
     are not aligned as equivalent, and alignment scorers read ``"sources"`` as exactly that. An
-    added or removed rule that restates a rule of its own file (``"repeats": true``) lists after
-    its own side the rule it repeats and that rule's partner: all of them say the same thing.
+    entry whose rules restate other rules (``"repeats": true``) lists those after its own sides:
+    all of them say the same thing (:attr:`agentmerge.diff.Change.repeats`).
     """
     counts = diff.counts()
     out: dict[str, Any] = {
