@@ -382,7 +382,8 @@ def _swapped(found: PairAlignment) -> PairAlignment:
     items = tuple(replace(found.items[old], doc=1 - found.items[old].doc) for old in order)
 
     def pairs(entries: Sequence[Match]) -> tuple[Match, ...]:
-        flipped = (Match(*sorted((new_index[m.a], new_index[m.b])), m.score) for m in entries)
+        flipped = (Match(min(new_index[m.a], new_index[m.b]), max(new_index[m.a], new_index[m.b]), m.score)
+                   for m in entries)
         return tuple(sorted(flipped, key=lambda m: (m.a, m.b)))
 
     contradictions = tuple(sorted(

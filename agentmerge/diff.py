@@ -440,8 +440,9 @@ def _rule_changes(paths: tuple[str, str], pair: PairAlignment, owner: Sequence[i
             kind = ChangeKind.REMOVED if item.doc == 0 else ChangeKind.ADDED
             again = tuple(_rule_side(paths, items[r]) for r in repeats.get(n, ()))
             detail = f"repeats {again[0].path}:{again[0].line}" if again else ""
-            changes.append(Change(Target.RULE, kind, " / ".join(item.ref.section), *(
-                (side, None) if item.doc == 0 else (None, side)), detail=detail, repeats=again))
+            old_side, new_side = (side, None) if item.doc == 0 else (None, side)
+            changes.append(Change(Target.RULE, kind, " / ".join(item.ref.section), old_side, new_side,
+                                  detail=detail, repeats=again))
     return changes
 
 
