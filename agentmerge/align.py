@@ -259,6 +259,17 @@ class Scorer:
                     best = (round(min(cover, 1.0), 3), sorted(flipped))
         return best
 
+    def swapped(self, a: int, b: int) -> bool:
+        """Whether ``a`` and ``b`` trade places between what they ask for and what they reject.
+
+        "Use npm, not pnpm, to install packages" against "Use pnpm, not npm, to install packages":
+        one stem is wanted by ``a`` and rejected by ``b``, another the reverse, so the rule-level
+        share of flipped weight (half, here) does not decide; the clause test still must pass.
+        """
+        left, right = self.signs[a], self.signs[b]
+        flips = {left[stem] for stem in left if stem in right and right[stem] != left[stem]}
+        return flips == {1, -1}
+
     def _mass(self, clause: dict[str, int]) -> float:
         return math.fsum(self.weight[stem] for stem in clause)
 
@@ -295,7 +306,7 @@ def compare_rules(a: str, b: str, *, context: Sequence[str] = ()) -> Comparison:
     )
     scorer = Scorer(items)
     similarity, opposite, shared = scorer.score(0, 1)
-    found = scorer.contradiction(0, 1) if opposite >= CONTRADICTION_SHARE else None
+    found = scorer.contradiction(0, 1) if opposite >= CONTRADICTION_SHARE or scorer.swapped(0, 1) else None
     if found is not None:
         return Comparison(round(similarity, 3), True, "opposite polarity on " + ", ".join(found[1]))
     return Comparison(round(similarity, 3), False, "shared stems: " + ", ".join(shared) if shared else "nothing shared")
@@ -462,7 +473,7 @@ def _pairs(
     contradictions = []
     for a, b in sorted(candidates):
         similarity, opposite, _shared = scorer.score(a, b)
-        found = scorer.contradiction(a, b) if opposite >= CONTRADICTION_SHARE else None
+        found = scorer.contradiction(a, b) if opposite >= CONTRADICTION_SHARE or scorer.swapped(a, b) else None
         if found is not None:
             cover, flipped = found
             contradictions.append(Contradiction(a, b, cover, "opposite polarity on " + ", ".join(flipped)))

@@ -162,9 +162,9 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9'+#]*(?:[.][a-z0-9]+)*")
 # logging, and monitoring") it separates items of one clause.
 _BREAK = re.compile(
     r"[;:()\[\]!?]|\.(?:\s|$)|\s[-\u2013\u2014]\s|\bbut\b|\bwhile\b"
-    r"|,(?=\s*(?:and\s+|or\s+)?(?:not|never|no|don't|do not|avoid|without|instead)\b)"
 )
-_TOKEN = re.compile(rf"{_BREAK.pattern}|{_WORD.pattern}")
+_NEGATED_COMMA = re.compile(r",(?=\s*(?:and\s+|or\s+)?(?:not|never|no|don't|do not|avoid|without|instead)\b)")
+_TOKEN = re.compile(rf"{_BREAK.pattern}|,|{_WORD.pattern}")
 _TERM_KEYS = sorted(TERMS, key=len, reverse=True)
 _TERM_RE = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in _TERM_KEYS) + r")(?![\w]|\.\w)")
 CLAUSE = "|"  # a clause break in the token stream
@@ -204,11 +204,27 @@ def expand_terms(text: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """Split expanded text into words and :data:`CLAUSE` markers (punctuation that ends a clause)."""
+    """Split expanded text into words and :data:`CLAUSE` markers (punctuation that ends a clause).
+
+    A comma ends a clause before a negator ("use npm, not pnpm"), and then the next comma ends
+    that aside too ("use npm, not pnpm, to install packages": the last part is not negated).
+    """
     out = []
+    aside = False
     for match in _TOKEN.finditer(text):
         piece = match.group(0)
-        out.append(piece if _WORD.fullmatch(piece) else CLAUSE)
+        if _WORD.fullmatch(piece):
+            out.append(piece)
+        elif piece == ",":
+            if _NEGATED_COMMA.match(text, match.start()):
+                out.append(CLAUSE)
+                aside = True
+            elif aside:
+                out.append(CLAUSE)
+                aside = False
+        else:
+            out.append(CLAUSE)
+            aside = False
     return out
 
 

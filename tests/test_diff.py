@@ -88,7 +88,7 @@ def test_contradiction_is_never_reworded() -> None:
     found = {(c.old.text, c.new.text) for c in changes if c.kind is ChangeKind.CONTRADICTION and c.old and c.new}
     assert found == {
         ("Always use the ORM for database access.", "Never use the ORM for database access."),
-        ("Use npm, not pnpm.", "Use pnpm, not npm."),
+        ("Use npm, not pnpm, to install packages.", "Use pnpm, not npm, to install packages."),
     }
     assert not [c for c in changes if c.kind is ChangeKind.REWORDED]
 
