@@ -78,6 +78,15 @@ def read_text(path: str, *, max_bytes: int = DEFAULT_MAX_BYTES, allow_empty: boo
                 data = handle.read(max_bytes + 1)
     except OSError as error:
         raise InputError(path, error.strerror or str(error)) from None
+    return decode_text(data, path, max_bytes=max_bytes, allow_empty=allow_empty)
+
+
+def decode_text(data: bytes, path: str, *, max_bytes: int = DEFAULT_MAX_BYTES, allow_empty: bool = False) -> str:
+    """Decode the bytes of one agent file (read from disk, or from git) as :func:`read_text` does.
+
+    Raises:
+        InputError: as :func:`read_text`, about ``path``.
+    """
     if len(data) > max_bytes:
         raise InputError(path, f"input is over the {_size(max_bytes)} limit (--max-bytes)")
     if not data.strip() and not allow_empty:
@@ -143,11 +152,28 @@ def load_agents(paths: Iterable[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> 
 _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"{p}{n}" for p in ("com", "lpt") for n in range(1, 10))})
 
 
+#: Longest file stem, in characters and in UTF-8 bytes: file systems allow 255 bytes per name
+#: (ext4, APFS), so a name of 100 CJK characters (300 bytes) must be cut; 200 leaves room for a
+#: ``-2`` suffix and the extension.
+MAX_NAME_CHARS = 100
+MAX_NAME_BYTES = 200
+
+
 def safe_name(name: str) -> str:
-    """Turn an agent name from a file into a safe file stem: no separators, ``..``, leading dots,
-    control characters or Windows reserved names; at most 100 characters; never empty."""
-    cleaned = "".join(c if c.isalnum() or c in "-_. " else "-" for c in name).strip(" .")
-    cleaned = "-".join(part for part in cleaned.replace(" ", "-").split("-") if part)[:100].strip(".")
-    if not cleaned or cleaned.lower() in _RESERVED:
-        cleaned = f"agent-{cleaned}" if cleaned else "agent"
-    return cleaned
+    """Turn an agent name from a file into a safe file stem, never empty.
+
+    Letters and digits of any script, ``-``, ``_`` and single dots are kept; everything else
+    (separators, spaces, control and format characters) becomes ``-``, runs of ``-`` and of
+    ``.`` collapse to one, and no ``.`` or ``-`` starts or ends the stem. A Windows reserved
+    name (``CON``, ``nul.txt``, ``COM1``: reserved whatever the extension) gets an ``agent-``
+    prefix. At most :data:`MAX_NAME_CHARS` characters and :data:`MAX_NAME_BYTES` UTF-8 bytes.
+    ``safe_name(safe_name(x)) == safe_name(x)``.
+    """
+    cleaned = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
+    while ".." in cleaned:
+        cleaned = cleaned.replace("..", ".")
+    cleaned = "-".join(part for part in cleaned.split("-") if part).strip(".-")
+    if cleaned.split(".")[0].lower() in _RESERVED:
+        cleaned = f"agent-{cleaned}"
+    cleaned = cleaned[:MAX_NAME_CHARS].encode("utf-8")[:MAX_NAME_BYTES].decode("utf-8", "ignore")
+    return cleaned.strip(".-") or "agent"

@@ -207,3 +207,11 @@ def test_git_diff_driver_in_a_real_repository(tmp_path: Path) -> None:
     assert "agentmerge diff a/backend.md b/backend.md" in out
     assert "~ rule reworded" in out and "[-to clients.-]" in out
     assert "agentmerge diff a/db.md b/db.md" in out and "+ rule added b:8" in out
+
+
+def test_loading_the_command_line_stays_light() -> None:
+    """``agentmerge diff`` must start fast: the command line imports no command's machinery."""
+    code = ("import sys, agentmerge.cli; heavy = ['numpy', 'deepdiff', 'rich', 'agentmerge.align', "
+            "'agentmerge.findings', 'agentmerge.merge']; print([m for m in heavy if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
