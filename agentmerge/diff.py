@@ -175,12 +175,20 @@ def _frontmatter(old: AgentDoc, new: AgentDoc) -> list[Change]:
             changes.append(Change(Target.FRONTMATTER, kind, key, old_side, new_side))
             continue
         a, b = _comparable(key, before.value), _comparable(key, after.value)
-        if a == b or not _values_differ(a, b):
+        edits = _structured_edits(a, b) if a != b and (_nested(a) or _nested(b)) else None
+        if a == b or edits == []:
             changes.append(Change(Target.FRONTMATTER, ChangeKind.UNCHANGED, key, old_side, new_side))
         else:
-            changes.append(Change(Target.FRONTMATTER, ChangeKind.CHANGED, key, old_side, new_side,
-                                  detail=_value_detail(a, b)))
+            detail = "; ".join(edits) if edits else _value_detail(a, b)
+            changes.append(Change(Target.FRONTMATTER, ChangeKind.CHANGED, key, old_side, new_side, detail=detail))
     return changes
+
+
+def _nested(value: object) -> bool:
+    """Whether a value holds a mapping (an OpenCode ``tools`` map, an MCP server table, ...)."""
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, list) and any(isinstance(item, dict | list) for item in value)
 
 
 def _comparable(key: str, value: Value) -> object:
@@ -193,11 +201,28 @@ def _comparable(key: str, value: Value) -> object:
     return thaw(value)
 
 
-def _values_differ(a: object, b: object) -> bool:
-    """deepdiff's verdict, numeric types ignored (``1`` vs ``1.0``), only when ``==`` disagrees."""
+def _structured_edits(a: object, b: object) -> list[str]:
+    """The edits between two nested values, by deepdiff, as ``"servers.db.port: 5432 -> 5433"``.
+
+    Numbers compare by value (``1`` equals ``1.0``). deepdiff's own paths (``root['servers']``)
+    are turned into dotted keys here and never leave this module. Scalars and name lists do not
+    come here: equality after :func:`_comparable` decides them, which keeps deepdiff (and the
+    numpy it imports) out of the common case.
+    """
     from deepdiff import DeepDiff
 
-    return bool(DeepDiff(a, b, ignore_numeric_type_changes=True, ignore_string_type_changes=True))
+    found = DeepDiff(a, b, ignore_numeric_type_changes=True, ignore_string_type_changes=True, view="tree")
+    edits = []
+    for kind in sorted(found):
+        for level in found[kind]:
+            where = ".".join(str(step) for step in level.path(output_format="list")) or "(value)"
+            if kind.endswith("_added"):
+                edits.append(f"+{where}: {_display(level.t2)}")
+            elif kind.endswith("_removed"):
+                edits.append(f"-{where}: {_display(level.t1)}")
+            else:
+                edits.append(f"{where}: {_display(level.t1)} -> {_display(level.t2)}")
+    return sorted(edits)
 
 
 def _value_detail(a: object, b: object) -> str:
