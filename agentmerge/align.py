@@ -73,9 +73,9 @@ SECTION_BONUS = 0.1
 SEMANTIC_WEIGHT = 0.7
 SEMANTIC_THRESHOLD = 0.45
 #: Partners per rule that :func:`align_pair` scores: those sharing the most IDF weight with it.
-#: On the 10 seed pairs (benchmarks/alignment.py --pairs) 40 and all candidates pair alike;
-#: 40 bounds a diff of two 5,000-rule files to 400,000 scored pairs.
-CANDIDATES = 40
+#: benchmarks/alignment.py --pairs and benchmarks/diff.py score alike with 10, 20 and 40 (python-pro
+#: 0.571 / 0.557 / 0.557); 10 bounds a diff of two 5,000-rule files to 100,000 scored pairs.
+CANDIDATES = 10
 #: Stems of a rule (its rarest) through which :func:`align_pair` retrieves those partners
 #: (benchmarks/alignment.py --pairs on the seeds: 4 stems F1 0.710, 6 and more 0.718).
 RETRIEVAL_STEMS = 6
@@ -306,7 +306,8 @@ def compare_rules(a: str, b: str, *, context: Sequence[str] = ()) -> Comparison:
     )
     scorer = Scorer(items)
     similarity, opposite, shared = scorer.score(0, 1)
-    found = scorer.contradiction(0, 1) if opposite >= CONTRADICTION_SHARE or scorer.swapped(0, 1) else None
+    contrary = opposite >= CONTRADICTION_SHARE or (opposite > 0 and scorer.swapped(0, 1))
+    found = scorer.contradiction(0, 1) if contrary else None
     if found is not None:
         return Comparison(round(similarity, 3), True, "opposite polarity on " + ", ".join(found[1]))
     return Comparison(round(similarity, 3), False, "shared stems: " + ", ".join(shared) if shared else "nothing shared")
@@ -358,8 +359,6 @@ class PairAlignment:
     matches: tuple[Match, ...]
     """One-to-one pairs, in left source order; unmatched rules were added or removed."""
     contradictions: tuple[Contradiction, ...]
-    scored: tuple[Match, ...] = ()
-    """Every scored pair with a positive similarity, same-file pairs included, ``a < b``, sorted."""
     groups: tuple[Group, ...] = ()
     """The rules of both files grouped as :func:`align_rules` groups them: every match lies
     inside one group, and a group's other members are a file's own repetitions."""
@@ -402,7 +401,7 @@ def _swapped(found: PairAlignment) -> PairAlignment:
          for c in found.contradictions), key=lambda c: (c.a, c.b)))
     groups = tuple(sorted((replace(g, members=tuple(sorted(new_index[m] for m in g.members))) for g in found.groups),
                           key=lambda g: g.members))
-    return PairAlignment(items, pairs(found.matches), contradictions, pairs(found.scored), groups)
+    return PairAlignment(items, pairs(found.matches), contradictions, groups)
 
 
 def _align_pair(left: AgentDoc, right: AgentDoc, threshold: float) -> PairAlignment:
@@ -437,8 +436,7 @@ def _align_pair(left: AgentDoc, right: AgentDoc, threshold: float) -> PairAlignm
               if cross_pairs[(a, b)] >= threshold]
     matches = sorted([*chosen, *(Match(a, b, 1.0) for a, b in anchored.items())], key=lambda m: m.a)
     cross = tuple(c for c in contradictions if items[c.a].doc != items[c.b].doc)
-    scored = tuple(Match(a, b, round(value, 3)) for (a, b), value in sorted(pairs.items()) if value > 0)
-    return PairAlignment(items, tuple(matches), cross, scored, groups)
+    return PairAlignment(items, tuple(matches), cross, groups)
 
 
 def _pairs(
@@ -473,7 +471,8 @@ def _pairs(
     contradictions = []
     for a, b in sorted(candidates):
         similarity, opposite, _shared = scorer.score(a, b)
-        found = scorer.contradiction(a, b) if opposite >= CONTRADICTION_SHARE or scorer.swapped(a, b) else None
+        contrary = opposite >= CONTRADICTION_SHARE or (opposite > 0 and scorer.swapped(a, b))
+        found = scorer.contradiction(a, b) if contrary else None
         if found is not None:
             cover, flipped = found
             contradictions.append(Contradiction(a, b, cover, "opposite polarity on " + ", ".join(flipped)))

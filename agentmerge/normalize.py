@@ -300,6 +300,7 @@ def _segment_weights(expanded: str) -> list[float]:
     return weights
 
 
+@lru_cache(maxsize=65536)
 def rule_key(text: str) -> RuleKey:
     """Return the :class:`RuleKey` of a rule's plain text (label included by the caller if wanted)."""
     expanded = expand_terms(text)
@@ -378,6 +379,7 @@ SECTION_CONCEPTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 _NUMBERING = re.compile(r"^\s*(?:phase|step|part)?\s*[\divxlc]+[.):]?\s+", re.IGNORECASE)
 
 
+@lru_cache(maxsize=16384)
 def section_concept(title: str) -> str:
     """Return the concept a heading stands for (``"Core Competencies"`` -> ``"capabilities"``).
 
