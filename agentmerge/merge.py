@@ -1,225 +1,236 @@
 """Aligned variants -> one canonical agent and a report of every choice and conflict.
 
-Policies (deterministic: inputs are ordered by path first, so any input order gives the
-same result):
+The policies, each deterministic (inputs are ordered by path first, so any input order gives
+byte-identical output):
 
-* The **base** variant is the one with the most rules (ties: the earliest path). Its layout
-  (preamble, headings, paragraphs, code) is the canonical agent's layout.
-* Frontmatter, per key: ``name`` is the most common name (ties: shortest, then alphabetical);
-  ``description`` the longest one after whitespace is collapsed (the most complete); ``tools``
-  the union of every listed tool in first-seen order; every other key the majority value, kept
-  when more than half of the variants set it (ties: the base variant's value, reported as a
-  conflict). A key whose chosen value equals the base's keeps the base's source text.
-* Body: one rule per aligned group. The wording is the one most variants use word for word
-  (ties: the one with the most content stems, i.e. the most specific, then the base's). A group
-  the base has stays where the base has it (repeats inside the base are kept: removing them is
-  ``dedup --fix``'s job, and a single file must consolidate to itself); another goes into the
-  base list where most of its neighbours (rules of the same list in its own file) went, else
-  under a new heading.
+* **Base variant**: the ``--prefer`` file, else the one with the most rules (ties: the first
+  path). It supplies the frontmatter layout and the preamble, and breaks the last ties.
+* **Frontmatter**: one policy per key, see :mod:`agentmerge.policies`.
+* **Body**: sections in consensus order, one rule per aligned group worded by the documented
+  choice, see :mod:`agentmerge.layout`. ``--min-support K`` keeps the groups found in at least
+  K variants (default 1: the union).
+* **Contradictions** (:func:`agentmerge.align.align_rules` finds them): across files, the side
+  more variants support is kept and the other left out; on equal support the ``--prefer``
+  file's side is kept; otherwise both stay and the report says so. A contradiction is a
+  conflict (exit status 1), like a frontmatter tie, unless every file that states one side
+  states the other too (then the variants agree with each other; the report still lists it).
+
+A single file consolidates to itself, and consolidating the canonical agent with a copy of
+itself gives it back unchanged (tests/test_merge.py checks both on real files).
 """
 
 from __future__ import annotations
 
-import enum
-import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
-import yaml
-
-from agentmerge.align import Alignment, Embed, Item, align_rules
-from agentmerge.frontmatter import parse_tools, thaw
-from agentmerge.model import AgentDoc, Block, BlockKind, Rule, Value, file_stem
-from agentmerge.parse import split_lines
+from agentmerge.align import Alignment, Embed, align_rules
+from agentmerge.layout import BodyPlan, compose
+from agentmerge.model import AgentDoc
+from agentmerge.policies import ToolsPolicy, choose_fields, render_frontmatter
 from agentmerge.render.source import render_source
+from agentmerge.report import (
+    ConflictKind,
+    Contradiction,
+    Duplicate,
+    FieldChoice,
+    Member,
+    MergeResult,
+    MissingSection,
+    RuleGroup,
+    Source,
+)
 
-
-class ConflictKind(enum.Enum):
-    """What kind of disagreement between variants a :class:`Conflict` records."""
-
-    FRONTMATTER = "frontmatter"
-    CONTRADICTION = "contradiction"
-    UNIQUE_RULE = "unique-rule"
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """Where a rule or value came from: 1-based line of the original file."""
-
-    path: str
-    line: int
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class FieldChoice:
-    """The canonical value of one frontmatter key and the values it was chosen from."""
-
-    key: str
-    value: Value
-    reason: str
-    values: tuple[tuple[Value, tuple[str, ...]], ...]
-    """Each distinct value with the paths that have it (``None``: key absent)."""
-    conflict: bool
+__all__ = [
+    "ConflictKind", "Contradiction", "Duplicate", "FieldChoice", "Member", "MergeOptions", "MergeResult",
+    "MissingSection", "RuleGroup", "Source", "ToolsPolicy", "consolidate", "merge_agents",
+]
 
 
 @dataclass(frozen=True, slots=True)
-class RuleGroup:
-    """One aligned group as it reaches the canonical agent."""
+class MergeOptions:
+    """The policy options of ``agentmerge consolidate``."""
 
-    text: str
-    """The chosen wording (plain text)."""
-    section: str
-    sources: tuple[Source, ...]
-    support: int
-    """Number of variants that have this rule."""
-    score: float
-    reason: str
+    name: str | None = None
+    """``--name``: the canonical agent's name instead of the most common one."""
+    tools: ToolsPolicy = ToolsPolicy.UNION
+    """``--tools``: how the variants' tool lists combine."""
+    prefer: str | None = None
+    """``--prefer``: path (as in ``AgentDoc.path``) of the variant that wins every tie and
+    supplies the wording; ignored for roles it is not a member of."""
+    min_support: int = 1
+    """``--min-support``: keep rules found in at least this many variants (1: the union)."""
+    provenance: bool = False
+    """``--provenance``: write ``<!-- from: a.md:12, b.md:40 -->`` after each rule."""
+    threshold: float | None = None
+    """Alignment threshold, default :data:`agentmerge.align.THRESHOLD`."""
 
-
-@dataclass(frozen=True, slots=True)
-class Conflict:
-    """A disagreement between variants that a person should look at."""
-
-    kind: ConflictKind
-    message: str
-    sources: tuple[Source, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class MergeResult:
-    """One role: its member files, the canonical agent's text and the report."""
-
-    name: str
-    paths: tuple[str, ...]
-    base: str
-    """Path of the variant whose layout the canonical agent keeps."""
-    text: str
-    fields: tuple[FieldChoice, ...]
-    groups: tuple[RuleGroup, ...]
-    conflicts: tuple[Conflict, ...]
+    def __post_init__(self) -> None:
+        if self.min_support < 1:
+            raise ValueError(f"min_support must be at least 1, not {self.min_support}")
 
 
 def merge_agents(
-    docs: Sequence[AgentDoc], *, threshold: float | None = None, embed: Embed | None = None
+    docs: Sequence[AgentDoc], *, options: MergeOptions | None = None, embed: Embed | None = None,
+    joined: Mapping[str, str] | None = None,
 ) -> MergeResult:
-    """Consolidate the variants of one role into one canonical agent.
+    """Consolidate the variants of one role into one canonical agent and its report.
 
     Args:
         docs: at least one parsed variant; their order does not matter.
-        threshold: alignment threshold, default :data:`agentmerge.align.THRESHOLD`.
+        options: the policy options (defaults: the issue's defaults).
         embed: optional sentence embedder passed to :func:`agentmerge.align.align_rules`.
+        joined: path -> how that file joined the role, for the report (from the grouping).
 
     Raises:
         ValueError: ``docs`` is empty.
     """
     if not docs:
         raise ValueError("merge_agents needs at least one document")
+    options = options or MergeOptions()
     docs = sorted(docs, key=lambda doc: doc.path)
-    alignment = align_rules(docs, threshold=threshold, embed=embed)
+    prefer = next((n for n, doc in enumerate(docs) if doc.path == options.prefer), None)
+    alignment = align_rules(docs, threshold=options.threshold, embed=embed)
     counts = Counter(item.doc for item in alignment.items)
-    base = min(range(len(docs)), key=lambda n: (-counts[n], n))
-    fields = _choose_fields(docs, base)
-    groups, plan = _plan(docs, alignment, base)
+    base = prefer if prefer is not None else min(range(len(docs)), key=lambda n: (-counts[n], n))
+    fields = choose_fields(docs, base=base, prefer=prefer, name=options.name, tools=options.tools)
+    support = [len({alignment.items[m].doc for m in group.members}) for group in alignment.groups]
+    dropped = {g: f"found in {count} variant(s), fewer than --min-support {options.min_support}"
+               for g, count in enumerate(support) if count < options.min_support}
+    contradictions = _contradictions(docs, alignment, support, prefer, dropped)
     newline = _newline(docs[base])
-    header = _frontmatter(docs[base], fields, newline)
-    body = _body(docs[base], plan, newline)
-    conflicts = _conflicts(docs, alignment, fields, groups)
-    name = next((str(f.value) for f in fields if f.key == "name"), docs[base].name)
-    return MergeResult(name, tuple(doc.path for doc in docs), docs[base].path, header + body,
-                       fields, groups, conflicts)
+    kept = tuple(g not in dropped for g in range(len(alignment.groups)))
+    name = str(next(f.value for f in fields if f.key == "name"))
+    plan = BodyPlan(base, prefer, kept, options.min_support, options.provenance, newline, name)
+    layout = compose(docs, alignment, plan, render_frontmatter(docs[base], fields, newline))
+    groups = tuple(
+        _group(docs, alignment, g, layout.chosen[g], support[g], prefer, dropped.get(g))
+        for g in range(len(alignment.groups))
+    ) + layout.text_groups
+    joined = joined or {}
+    members = tuple(Member(doc.path, doc.name, joined.get(doc.path)) for doc in docs)
+    aliases = tuple(sorted({(doc.name, name) for doc in docs if doc.name != name}))
+    return MergeResult(name, members, docs[base].path, layout.text, fields, groups, contradictions,
+                       layout.missing, _duplicates(docs, alignment), aliases)
 
 
-# -- frontmatter --------------------------------------------------------------------------------
+def consolidate(
+    docs: Sequence[AgentDoc], groups: Sequence[Sequence[int]], *, options: MergeOptions | None = None,
+    embed: Embed | None = None, joined: Mapping[str, str] | None = None,
+    progress: Callable[[MergeResult], None] | None = None,
+) -> tuple[MergeResult, ...]:
+    """Merge each role of ``groups`` (lists of indexes into ``docs``); results sorted by name.
+
+    Two roles whose names collide (case aside) are told apart by a ``-2``, ``-3``, ... suffix on
+    the later ones in (name, paths) order, so every role gets a file of its own.
+
+    Args:
+        progress: called once per role as it is merged (a progress bar).
+        joined: path -> how that file joined its role, for the report.
+    """
+    options = options or MergeOptions()
+    results = []
+    for members in groups:
+        if members:
+            result = merge_agents([docs[n] for n in members], options=options, embed=embed, joined=joined)
+            results.append(result)
+            if progress is not None:
+                progress(result)
+    results.sort(key=lambda r: (r.name, r.paths))
+    taken: set[str] = set()
+    for number, result in enumerate(results):
+        name, suffix = result.name, 1
+        while name.casefold() in taken:
+            suffix += 1
+            name = f"{result.name}-{suffix}"
+        if name != result.name:
+            renamed = replace(options, name=name)
+            results[number] = merge_agents([docs[n] for members in groups for n in members
+                                            if docs[n].path in result.paths],
+                                           options=renamed, embed=embed, joined=joined)
+        taken.add(name.casefold())
+    return tuple(sorted(results, key=lambda r: (r.name, r.paths)))
 
 
-def _choose_fields(docs: Sequence[AgentDoc], base: int) -> tuple[FieldChoice, ...]:
-    keys: list[str] = list(docs[base].frontmatter.keys)
-    for doc in docs:
-        keys.extend(key for key in doc.frontmatter.keys if key not in keys)
-    if "name" not in keys:
-        keys.insert(0, "name")
-    choices = []
-    for key in keys:
-        values = [doc.frontmatter.get(key) if key != "name" else doc.name for doc in docs]
-        table = _value_table(docs, values)
-        choice = _choose(key, values, docs, base, table)
-        if choice is not None:
-            choices.append(choice)
-    return tuple(choices)
+def _source(docs: Sequence[AgentDoc], alignment: Alignment, item: int) -> Source:
+    found = alignment.items[item]
+    return Source(docs[found.doc].path, found.ref.rule.span.start, found.ref.rule.full_text)
 
 
-def _value_table(docs: Sequence[AgentDoc], values: list[Value]) -> tuple[tuple[Value, tuple[str, ...]], ...]:
-    table: dict[Value, list[str]] = {}
-    for doc, value in zip(docs, values, strict=True):
-        table.setdefault(value, []).append(doc.path)
-    return tuple((value, tuple(paths)) for value, paths in table.items())
-
-
-def _choose(
-    key: str, values: list[Value], docs: Sequence[AgentDoc], base: int,
-    table: tuple[tuple[Value, tuple[str, ...]], ...],
-) -> FieldChoice | None:
-    differ = len(table) > 1
-    present = [v for v in values if v is not None]
-    if key == "name":
-        names = Counter(str(v) for v in present)
-        most = max(names.values())
-        value: Value = min((n for n in names if names[n] == most), key=lambda n: (len(n), n))
-        return FieldChoice(key, value, "most common name (ties: shortest, then alphabetical)", table, False)
-    if key == "description":
-        texts = [v for v in present if isinstance(v, str)]
-        if not texts:
-            return None
-        value = max(texts, key=lambda t: (len(" ".join(t.split())), t == values[base]))
-        return FieldChoice(key, value, "longest description (the most complete)", table, False)
-    if key == "tools" and present:
-        union: list[str] = []
-        for v in present:
-            union.extend(t for t in parse_tools(v) or () if t not in union)
-        reason = "union of the variants' tools"
-        if len(present) < len(values):
-            reason += f"; {len(values) - len(present)} variant(s) set no tools and inherit all"
-        return FieldChoice(key, ", ".join(union), reason, table, differ)
-    if len(present) * 2 <= len(values) and values[base] is None:
-        return None
-    count: Counter[Value] = Counter(values)
-    top = max(count.values())
-    leaders = [v for v in count if count[v] == top]
-    if len(leaders) == 1:
-        value = leaders[0]
-        reason = f"majority ({top} of {len(values)})"
-        tie = False
-    else:
-        value = values[base] if values[base] in leaders else sorted(leaders, key=repr)[0]
-        reason = f"tie between {len(leaders)} values; taken from the base variant"
-        tie = True
-    if value is None:
-        return None
-    return FieldChoice(key, value, reason, table, tie or differ)
-
-
-def _frontmatter(base: AgentDoc, fields: tuple[FieldChoice, ...], newline: str) -> str:
-    if not fields:
-        return base.frontmatter.source
-    lines = []
-    for choice in fields:
-        kept = base.frontmatter.field(choice.key)
-        same = kept is not None and (
-            kept.value == choice.value
-            or (choice.key == "tools" and parse_tools(kept.value) == parse_tools(choice.value))
-        )
-        if kept is not None and same and base.frontmatter.status.value == "valid":
-            lines.append(kept.source.rstrip("\r\n") + newline)
+def _contradictions(
+    docs: Sequence[AgentDoc], alignment: Alignment, support: list[int], prefer: int | None, dropped: dict[int, str]
+) -> tuple[Contradiction, ...]:
+    """Report every contradiction and leave out the losing side (see the module docstring)."""
+    group_of = {m: g for g, group in enumerate(alignment.groups) for m in group.members}
+    files = [{alignment.items[m].doc for m in group.members} for group in alignment.groups]
+    found = []
+    seen: set[tuple[int, int]] = set()
+    for pair in alignment.contradictions:
+        a, b = group_of[pair.a], group_of[pair.b]
+        if (min(a, b), max(a, b)) in seen:
+            continue  # one entry per pair of groups
+        seen.add((min(a, b), max(a, b)))
+        sides = (_source(docs, alignment, pair.a), _source(docs, alignment, pair.b))
+        if files[a] == files[b]:
+            resolution, loser = "both kept: every file with one side states the other too", None
+        elif files[a] & files[b]:
+            resolution, loser = "both kept: one file states both", None
+        elif support[a] != support[b]:
+            winner, loser = (a, b) if support[a] > support[b] else (b, a)
+            side = sides[0] if winner == a else sides[1]
+            resolution = f"kept {side.path}:{side.line} ({support[winner]} variants against {support[loser]})"
+        elif prefer is not None and prefer in files[a] | files[b]:
+            winner, loser = (a, b) if prefer in files[a] else (b, a)
+            side = sides[0] if winner == a else sides[1]
+            resolution = f"kept {side.path}:{side.line}, the --prefer file's side (equal support)"
         else:
-            lines.append(_dump(choice.key, choice.value).replace("\n", newline))
-    return f"---{newline}{''.join(lines)}---{newline}"
+            resolution, loser = "both kept: equal support; choose with --prefer", None
+        if loser is not None:
+            side = sides[0] if loser == a else sides[1]
+            dropped.setdefault(loser, f"contradicts a rule more variants (or the --prefer file) state: {side.path}")
+        found.append(Contradiction(sides, pair.reason, pair.score, resolution, files[a] != files[b]))
+    return tuple(found)
 
 
-def _dump(key: str, value: Value) -> str:
-    return yaml.safe_dump({key: thaw(value)}, sort_keys=False, allow_unicode=True, width=100_000,
-                          default_flow_style=False)
+def _group(
+    docs: Sequence[AgentDoc], alignment: Alignment, g: int, chosen: int, support: int, prefer: int | None,
+    dropped: str | None,
+) -> RuleGroup:
+    group = alignment.groups[g]
+    item = alignment.items[chosen]
+    if len(group.members) == 1:
+        wording = "the only wording"
+    elif item.doc == prefer:
+        wording = "the --prefer file's wording"
+    elif (same := sum(1 for m in group.members if _words(alignment.items[m].ref.rule.full_text)
+                      == _words(item.ref.rule.full_text))) > 1:
+        wording = f"the wording {same} of {len(group.members)} rules use"
+    else:
+        wording = "no wording is shared: the most specific (most content words)"
+    section = " > ".join(item.ref.section) or (item.ref.list_title or "")
+    sources = tuple(_source(docs, alignment, m) for m in group.members)
+    return RuleGroup(item.ref.rule.full_text, section, sources, support, group.score, group.reason, wording,
+                     dropped is None, dropped)
+
+
+def _duplicates(docs: Sequence[AgentDoc], alignment: Alignment) -> tuple[Duplicate, ...]:
+    found = []
+    for group in alignment.groups:
+        if len(group.members) == 1:
+            continue
+        per_doc: dict[int, list[int]] = defaultdict(list)
+        for m in group.members:
+            per_doc[alignment.items[m].doc].append(m)
+        for d, members in sorted(per_doc.items()):
+            if len(members) > 1:
+                found.append(Duplicate(docs[d].path, tuple(_source(docs, alignment, m) for m in members)))
+    return tuple(sorted(found, key=lambda dup: (dup.path, dup.rules[0].line)))
+
+
+def _words(text: str) -> str:
+    """Text compared word for word: lowercased, whitespace collapsed."""
+    return " ".join(text.lower().split())
 
 
 def _newline(doc: AgentDoc) -> str:
@@ -227,181 +238,3 @@ def _newline(doc: AgentDoc) -> str:
     text = render_source(doc)
     end = text.find("\n")
     return "\r\n" if end > 0 and text[end - 1] == "\r" else "\n"
-
-
-# -- body ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    replace: dict[int, str]  # base rule line -> new own source (reworded)
-    append: dict[int, list[str]]  # base list start line -> texts to add at its end
-    new_sections: dict[str, list[str]]  # heading -> texts
-
-
-def _plan(docs: Sequence[AgentDoc], alignment: Alignment, base: int) -> tuple[tuple[RuleGroup, ...], _Plan]:
-    items = alignment.items
-    group_of = {member: number for number, group in enumerate(alignment.groups) for member in group.members}
-    lists: dict[tuple[int, tuple[str, ...], str | None], list[int]] = defaultdict(list)
-    for number, item in enumerate(items):
-        lists[_list_key(item)].append(number)
-    home: dict[int, int] = {}  # group -> base list start line
-    for number, group in enumerate(alignment.groups):
-        for member in group.members:
-            if items[member].doc == base:
-                home.setdefault(number, _list_of(docs[base], items[member].ref.rule))
-                break
-    replace: dict[int, str] = {}
-    append: dict[int, list[str]] = {}
-    new_sections: dict[str, list[str]] = {}
-    groups = []
-    for group in alignment.groups:
-        chosen = _wording(items, group.members, base)
-        sources = tuple(
-            Source(docs[items[m].doc].path, items[m].ref.rule.span.start, items[m].ref.rule.full_text)
-            for m in group.members
-        )
-        section = " > ".join(items[chosen].ref.section) or (items[chosen].ref.list_title or "")
-        support = len({items[m].doc for m in group.members})
-        wording = items[chosen].ref.rule.full_text
-        groups.append(RuleGroup(wording, section, sources, support, group.score, group.reason))
-        in_base = [m for m in group.members if items[m].doc == base]
-        if in_base:
-            first = items[in_base[0]].ref.rule
-            if items[chosen].doc != base:
-                replace[first.span.start] = _own_text(items[chosen].ref.rule)
-            continue
-        target = _neighbour_home(lists[_list_key(items[chosen])], group_of, home)
-        text = _own_text(items[chosen].ref.rule)
-        if target is not None:
-            append.setdefault(target, []).append(text)
-        else:
-            ref = items[chosen].ref
-            title = ref.list_title or (ref.section[-1] if ref.section else "Rules")
-            new_sections.setdefault(title, []).append(text)
-    return tuple(groups), _Plan(replace, append, new_sections)
-
-
-def _wording(items: Sequence[Item], members: tuple[int, ...], base: int) -> int:
-    support = Counter(" ".join(items[m].ref.rule.full_text.lower().split()) for m in members)
-
-    def rank(m: int) -> tuple[int, int, int, int]:
-        text = " ".join(items[m].ref.rule.full_text.lower().split())
-        return (-support[text], -len(items[m].key.terms), items[m].doc != base, m)
-
-    return min(members, key=rank)
-
-
-def _list_key(item: Item) -> tuple[int, tuple[str, ...], str | None]:
-    """The list a rule sits in: its file, section path and list title."""
-    return item.doc, item.ref.section, item.ref.list_title
-
-
-def _neighbour_home(neighbours: list[int], group_of: dict[int, int], home: dict[int, int]) -> int | None:
-    """The base list where most ``neighbours`` (rules of one list) have their group, if any."""
-    votes: Counter[int] = Counter()
-    for number in neighbours:
-        target = home.get(group_of.get(number, -1))
-        if target is not None:
-            votes[target] += 1
-    if not votes:
-        return None
-    return min(votes, key=lambda line: (-votes[line], line))
-
-
-def _list_of(doc: AgentDoc, rule: Rule) -> int:
-    for section in doc.body.walk():
-        for block in section.blocks:
-            if block.kind is BlockKind.LIST and block.span.start <= rule.span.start <= block.span.end:
-                return block.span.start
-    raise LookupError(rule.span.start)
-
-
-def _own_text(rule: Rule) -> str:
-    """The rule's own Markdown (nested items left out), without its marker, on one line."""
-    lines = split_lines(rule.source)
-    own = lines[: len(lines) - sum(len(split_lines(c.source)) for c in rule.children)] if rule.children else lines
-    first = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s?", "", own[0]) if own else ""
-    return " ".join(part.strip() for part in [first, *own[1:]] if part.strip())
-
-
-def _body(base: AgentDoc, plan: _Plan, newline: str) -> str:
-    parts: list[str] = ["\ufeff" if base.bom else ""]
-    for section in base.body.walk():
-        if section.heading is not None:
-            parts.append(section.heading.source)
-        for block in section.blocks:
-            parts.append(_edit_block(block, plan, newline) if block.kind is BlockKind.LIST else block.source)
-    text = "".join(parts)
-    for title, texts in plan.new_sections.items():
-        if not text.endswith(("\n", "\r")):
-            text += newline
-        text += f"{newline}## {title}{newline}{newline}" + "".join(f"- {t}{newline}" for t in texts)
-    return text
-
-
-def _edit_block(block: Block, plan: _Plan, newline: str) -> str:
-    lines = split_lines(block.source)
-    first = block.span.start
-    edits: list[tuple[int, int, list[str]]] = []  # (start index, end index, new lines)
-    for top in block.rules:
-        for rule in top.walk():
-            own_end = (rule.children[0].span.start - 1) if rule.children else rule.span.end
-            start, end = rule.span.start - first, own_end - first + 1
-            if rule.span.start in plan.replace:
-                prefix = re.match(r"\s*(?:[-*+]|\d+[.)])\s?", lines[start])
-                lead = prefix.group(0) if prefix else "- "
-                edits.append((start, end, [lead + plan.replace[rule.span.start] + newline]))
-    added = plan.append.get(block.span.start)
-    if added and block.rules:
-        last = block.rules[-1]
-        at = last.span.end - first + 1
-        marker = last.marker
-        lines_out = []
-        for offset, text in enumerate(added, 1):
-            lead = f"{last.ordinal + offset}{marker[-1]} " if marker[-1] in ".)" else f"{marker} "
-            lines_out.append(lead + text + newline)
-        if at > 0 and not lines[at - 1].endswith(("\n", "\r")):
-            lines[at - 1] += newline
-        edits.append((at, at, lines_out))
-    for start, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
-        lines[start:end] = new
-    return "".join(lines)
-
-
-# -- report -------------------------------------------------------------------------------------
-
-
-def _conflicts(
-    docs: Sequence[AgentDoc], alignment: Alignment, fields: tuple[FieldChoice, ...], groups: tuple[RuleGroup, ...]
-) -> tuple[Conflict, ...]:
-    found = []
-    for choice in fields:
-        if choice.conflict:
-            parts = "; ".join(f"{_short(v)} in {', '.join(file_stem(p) for p in paths)}" for v, paths in choice.values)
-            found.append(Conflict(ConflictKind.FRONTMATTER, f"'{choice.key}' differs: {parts}", ()))
-    items = alignment.items
-    for pair in alignment.contradictions:
-        sources = tuple(
-            Source(docs[items[n].doc].path, items[n].ref.rule.span.start, items[n].ref.rule.full_text)
-            for n in (pair.a, pair.b)
-        )
-        found.append(Conflict(ConflictKind.CONTRADICTION, pair.reason, sources))
-    if len(docs) > 1:
-        for group in groups:
-            if group.support == 1:
-                found.append(Conflict(ConflictKind.UNIQUE_RULE, "only one variant has this rule", group.sources[:1]))
-    return tuple(found)
-
-
-def _short(value: Value) -> str:
-    text = "(absent)" if value is None else str(thaw(value))
-    return text if len(text) <= 50 else text[:47] + "..."
-
-
-def consolidate(
-    docs: Sequence[AgentDoc], groups: Sequence[Sequence[int]], *, embed: Embed | None = None
-) -> tuple[MergeResult, ...]:
-    """Merge each role of ``groups`` (index lists into ``docs``); results sorted by name."""
-    results = [merge_agents([docs[n] for n in members], embed=embed) for members in groups if members]
-    return tuple(sorted(results, key=lambda r: (r.name, r.paths)))

@@ -114,19 +114,37 @@ def test_check_github_annotations_escape_properties(tmp_path: Path) -> None:
 # -- consolidate --------------------------------------------------------------------------------
 
 
+def samples_role() -> list[str]:
+    """The four backend samples: one role that disagrees on purpose."""
+    folder = ROOT / "samples"
+    return [str(folder / name) for name in ("backend-developer.md", "backend-engineer.md", "backend-expert.md")] + [
+        str(folder / "team" / "backend-engineer.md")
+    ]
+
+
+def _objects(node: object) -> list[dict[str, object]]:
+    """Every JSON object in ``node``, depth first."""
+    if isinstance(node, dict):
+        return [node, *(found for value in node.values() for found in _objects(value))]
+    if isinstance(node, list):
+        return [found for value in node for found in _objects(value)]
+    return []
+
+
 @requires_shared
 def test_consolidate_seeds_prints_canonical_agent_and_conflicts() -> None:
     result = run("consolidate", *seeds())
     assert result.exit_code == 1  # the seeds disagree
     out = result.stdout
     assert out.startswith("==> backend-engineer.md <==\n---\nname: backend-engineer\n")
-    assert "CONFLICT model = sonnet  (tie between 2 values" in out
-    assert "CONFLICT tools = Read, Write, Edit, MultiEdit, Glob, Grep, Bash,..." in out
-    assert "unique-rule: only one variant has this rule: " in out
+    assert "CONFLICT model = sonnet  (tie between 2 values; the base variant's is written)" in out
+    assert "  tools = (left out)  (union of the variants' tools; 1 variant(s) set no tools and inherit all" in out
+    assert "  alias backend-developer -> backend-engineer\n" in out
+    assert "  unique-rule: " in out and "  duplicate: " in out and "  section 'Rules' in " in out
 
 
 @requires_shared
-def test_consolidate_json_groups_carry_sources() -> None:
+def test_consolidate_json_matches_its_schema_and_only_groups_carry_sources() -> None:
     result = run("consolidate", "--format", "json", *seeds())
     data = json.loads(result.stdout)
     validate(data, "consolidate.schema.json")
@@ -140,6 +158,24 @@ def test_consolidate_json_groups_carry_sources() -> None:
     model = next(f for f in role["frontmatter"] if f["key"] == "model")
     assert {v["value"] for v in model["values"]} == {"opus", "sonnet", None}
     assert model["conflict"] is True
+    # ../shared/tools/score_alignment.py reads every object with "sources" as an aligned group
+    assert sum(1 for found in _objects(data) if "sources" in found) == len(role["groups"])
+
+
+def test_consolidate_json_reports_contradictions_missing_sections_and_aliases() -> None:
+    result = run("consolidate", "--format", "json", *samples_role())
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    validate(data, "consolidate.schema.json")
+    (role,) = data["roles"]
+    assert role["name"] == "backend-engineer"
+    assert {a["name"] for a in role["aliases"]} == {"backend-developer", "backend-expert"}
+    assert [f["joined"] for f in role["files"]] == [None] * 4
+    sides = [[(Path(s["path"]).name, s["line"]) for s in c["sides"]] for c in role["contradictions"]]
+    assert [("backend-developer.md", 13), ("backend-engineer.md", 15)] in sides
+    unique = {(Path(u["path"]).name, u["line"]) for u in role["unique"]}
+    assert ("backend-expert.md", 28) in unique  # "Add a request id to every log line."
+    assert any(m["title"] == "Backend Engineer" and len(m["missing"]) == 2 for m in role["missing_sections"])
 
 
 @requires_shared
@@ -160,18 +196,104 @@ def test_single_file_consolidates_to_itself() -> None:
 @requires_shared
 def test_consolidate_writes_outdir_and_never_inputs(tmp_path: Path) -> None:
     before = {path: hashlib.sha256(Path(path).read_bytes()).hexdigest() for path in seeds()}
-    result = run("consolidate", "--format", "markdown", "-o", str(tmp_path / "out"), *seeds())
+    result = run("consolidate", "--format", "markdown", "-o", str(tmp_path / "out"),
+                 "--report", str(tmp_path / "report.md"), *seeds())
     assert result.exit_code == 1
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["backend-engineer.md", "report.md"]
-    assert (tmp_path / "out" / "report.md").read_text() == result.stdout
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["backend-engineer.md"]
+    assert (tmp_path / "report.md").read_text() == result.stdout
     assert "| backend-engineer | 5 |" in result.stdout
     assert before == {path: hashlib.sha256(Path(path).read_bytes()).hexdigest() for path in seeds()}
+
+
+def test_without_output_options_nothing_is_written(tmp_path: Path) -> None:
+    for name in ("a.md", "b.md"):
+        (tmp_path / name).write_text(GOOD.replace("name: good", f"name: {name[0]}"))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = run("consolidate", "--group-by", "none", str(tmp_path))
+    assert result.exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_existing_outputs_are_replaced_only_with_force(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "docs-writer.md").write_text("mine")
+    sample = str(ROOT / "samples" / "docs-writer.md")
+    refused = run("consolidate", "-o", str(out), sample)
+    assert refused.exit_code == 2
+    assert refused.stderr == f"{out / 'docs-writer.md'}: error: already exists; --force replaces it\n"
+    assert refused.stdout == ""
+    assert (out / "docs-writer.md").read_text() == "mine"
+    forced = run("consolidate", "-o", str(out), "--force", sample)
+    assert forced.exit_code == 0
+    assert (out / "docs-writer.md").read_text() == (ROOT / "samples" / "docs-writer.md").read_text()
+
+
+def test_an_input_file_is_never_an_output_even_with_force(tmp_path: Path) -> None:
+    agent = tmp_path / "docs-writer.md"
+    agent.write_text((ROOT / "samples" / "docs-writer.md").read_text() + "\n- One more rule.\n")
+    result = run("consolidate", "-o", str(tmp_path), "--force", str(agent))
+    assert result.exit_code == 2
+    assert result.stderr == f"{agent}: error: is an input file; agentmerge never writes its inputs\n"
+
+
+@pytest.mark.parametrize(("suffix", "start"), [(".json", "{\n"), (".md", "# agentmerge consolidate\n"),
+                                               (".txt", "role backend-engineer: 4 file(s)")])
+def test_report_format_follows_the_file_suffix(tmp_path: Path, suffix: str, start: str) -> None:
+    report = tmp_path / f"report{suffix}"
+    result = run("consolidate", "--report", str(report), *samples_role())
+    assert result.exit_code == 1
+    assert report.read_text().startswith(start)
+    assert result.stdout.startswith("==> backend-engineer.md <==\n")
+    if suffix == ".json":
+        validate(json.loads(report.read_text()), "consolidate.schema.json")
+
+
+def test_policy_options_reach_the_canonical_agent() -> None:
+    result = run("consolidate", "--format", "json", "--prefer", str(ROOT / "samples" / "backend-expert.md"),
+                 "--tools", "intersection", "--min-support", "2", "--provenance", "--name", "api-backend",
+                 *samples_role())
+    (role,) = json.loads(result.stdout)["roles"]
+    canonical = role["canonical"]
+    assert canonical.startswith("---\nname: api-backend\n")
+    assert "tools: Read, Grep, Bash\nmodel: opus\ncolor: purple\n" in canonical
+    assert "<!-- from: " in canonical and "Add a request id" not in canonical
+    assert all(group["support"] >= 2 for group in role["groups"] if group["kept"])
+    assert result.exit_code == 1  # the ORM contradiction is still a conflict
+
+
+def test_name_for_several_roles_and_a_foreign_prefer_file_are_usage_errors() -> None:
+    several = run("consolidate", "--name", "x", str(ROOT / "samples"))
+    assert several.exit_code == 2
+    assert several.stderr.splitlines()[-1] == "--name: error: names one canonical agent, but the inputs form 2 " \
+        "roles (--group-by none makes them one)"
+    foreign = run("consolidate", "--prefer", str(ROOT / "README.md"), str(ROOT / "samples"))
+    assert foreign.exit_code == 2
+    assert foreign.stderr.splitlines()[-1] == f"{ROOT / 'README.md'}: error: --prefer names a file that is not " \
+        "among the inputs"
+    assert run("consolidate", "--min-support", "0", str(ROOT / "samples")).exit_code == 2
+
+
+def test_markdown_report_escapes_agent_text(tmp_path: Path) -> None:
+    for name, rule in (("a.md", "Never run `<script>` for @everyone"), ("b.md", "Always run `<script>` for @everyone")):
+        (tmp_path / name).write_text(f"---\nname: x\ndescription: y\n---\n\n- {rule}\n")
+    result = run("consolidate", "--format", "markdown", str(tmp_path))
+    assert result.exit_code == 1  # a contradiction
+    assert "\\<script\\> for @\u200beveryone" in result.stdout
+    assert "<script>" not in result.stdout.split("<details><summary>Canonical agent</summary>")[0]
+
+
+def test_input_errors_exit_2_and_the_other_files_are_still_consolidated(tmp_path: Path) -> None:
+    result = run("consolidate", "--format", "json", str(tmp_path / "missing.md"), str(ROOT / "samples"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{tmp_path / 'missing.md'}: error: no such file or directory\n")
+    assert len(json.loads(result.stdout)["roles"]) == 2
 
 
 def test_consolidate_groups_by_name_and_keeps_unrelated_agents_apart() -> None:
     result = run("consolidate", "--format", "json", str(ROOT / "samples"))
     names = [role["name"] for role in json.loads(result.stdout)["roles"]]
-    assert len(names) == 2
+    assert names == ["backend-engineer", "docs-writer"]
     assert result.exit_code == 1
 
 
@@ -323,5 +445,5 @@ def test_consolidate_is_idempotent_and_identical_variants_do_not_conflict(tmp_pa
                  str(tmp_path / "copy" / "backend-engineer.md"))
     (role,) = json.loads(result.stdout)["roles"]
     assert role["canonical"] == canonical
-    assert role["conflicts"] == []
+    assert role["conflicts"] == 0
     assert result.exit_code == 0

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentmerge.frontmatter import parse_tools, thaw
-from agentmerge.merge import MergeResult, Source
 from agentmerge.model import AgentDoc, Block, Diagnostic, Rule, Section, Span
+from agentmerge.report import MergeResult, Source
 
 SCHEMA_VERSION = 1
 
@@ -104,27 +104,38 @@ def _source(item: Source) -> dict[str, Any]:
 def role(result: MergeResult) -> dict[str, Any]:
     """One consolidated role (agentmerge/schemas/consolidate.schema.json, ``roles[]``).
 
-    Every aligned group carries ``sources`` (path, 1-based line, text), the form that
-    ../shared/tools/score_alignment.py reads. Conflicts list their rules under ``rules`` so that
-    they are not mistaken for groups.
+    Only aligned rule groups carry ``sources`` (path, 1-based line, text): that is the form
+    ../shared/tools/score_alignment.py reads as one predicted group. Everything else that
+    points at input lines uses other keys (``sides``, ``headings``, ``rules``).
     """
     return {
         "name": result.name,
-        "files": list(result.paths),
+        "files": [{"path": m.path, "name": m.name, "joined": m.joined} for m in result.members],
         "base": result.base,
+        "conflicts": result.conflicts,
+        "aliases": [{"name": old, "canonical": new} for old, new in result.aliases],
         "frontmatter": [
-            {"key": f.key, "value": thaw(f.value), "reason": f.reason, "conflict": f.conflict,
+            {"key": f.key, "value": thaw(f.value), "kept": f.kept, "reason": f.reason, "conflict": f.conflict,
              "values": [{"value": thaw(v), "files": list(p)} for v, p in f.values]}
             for f in result.fields
         ],
         "groups": [
-            {"text": g.text, "section": g.section, "support": g.support, "score": g.score,
-             "reason": g.reason, "sources": [_source(s) for s in g.sources]}
+            {"text": g.text, "section": g.section, "support": g.support, "score": g.score, "reason": g.reason,
+             "wording": g.wording, "kept": g.kept, "dropped": g.dropped, "sources": [_source(s) for s in g.sources]}
             for g in result.groups
         ],
-        "conflicts": [
-            {"kind": c.kind.value, "message": c.message, "rules": [_source(s) for s in c.sources]}
-            for c in result.conflicts
+        "contradictions": [
+            {"sides": [_source(s) for s in c.sides], "reason": c.reason, "score": c.score,
+             "resolution": c.resolution, "conflict": c.conflict}
+            for c in result.contradictions
+        ],
+        "unique": [{**_source(g.sources[0]), "section": g.section} for g in result.unique],
+        "missing_sections": [
+            {"title": m.title, "headings": [_source(h) for h in m.headings], "missing": list(m.missing)}
+            for m in result.missing_sections
+        ],
+        "duplicates": [
+            {"path": d.path, "rules": [{"line": r.line, "text": r.text} for r in d.rules]} for d in result.duplicates
         ],
         "canonical": result.text,
     }

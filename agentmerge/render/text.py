@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agentmerge.frontmatter import thaw
-from agentmerge.merge import ConflictKind, MergeResult
 from agentmerge.model import AgentDoc, Block, BlockKind, Diagnostic, Rule, Section
+from agentmerge.report import MergeResult
 
 _WIDTH = 72
 
@@ -78,21 +78,39 @@ def check(diagnostics: Sequence[Diagnostic]) -> str:
 
 
 def report(results: Sequence[MergeResult]) -> str:
-    """The conflict report of each role, as text."""
+    """The conflict report of each role, as text: one line per finding, ``path:line`` first."""
     out: list[str] = []
     for result in results:
-        out.append(f"role {result.name}: {len(result.paths)} file(s), {len(result.groups)} rule group(s), "
-                   f"base {result.base}")
-        for path in result.paths:
-            out.append(f"  member {path}")
+        kept = sum(1 for g in result.groups if g.kept)
+        out.append(f"role {result.name}: {len(result.members)} file(s), {len(result.groups)} rule group(s), "
+                   f"{kept} kept, {result.conflicts} conflict(s), base {result.base}")
+        for member in result.members:
+            joined = f"  ({member.joined})" if member.joined else ""
+            out.append(f"  member {member.path}  name={member.name}{joined}")
+        for old, new in result.aliases:
+            out.append(f"  alias {old} -> {new}")
         for choice in result.fields:
             flag = "CONFLICT " if choice.conflict else ""
-            out.append(f"  {flag}{choice.key} = {_clip(str(thaw(choice.value)), 50)}  ({choice.reason})")
-        for kind in ConflictKind:
-            found = [c for c in result.conflicts if c.kind is kind and kind is not ConflictKind.FRONTMATTER]
-            for conflict in found:
-                where = "; ".join(f"{s.path}:{s.line} {_clip(s.text, 50)!r}" for s in conflict.sources)
-                out.append(f"  {kind.value}: {conflict.message}: {where}")
+            value = _clip(str(thaw(choice.value)), 50) if choice.kept else "(left out)"
+            out.append(f"  {flag}{choice.key} = {value}  ({choice.reason})")
+        for c in result.contradictions:
+            a, b = c.sides
+            flag = "CONFLICT " if c.conflict else ""
+            out.append(f"  {flag}contradiction: {a.path}:{a.line} {_clip(a.text, 50)!r} vs "
+                       f"{b.path}:{b.line} {_clip(b.text, 50)!r}: {c.resolution}")
+        for m in result.missing_sections:
+            where = ", ".join(f"{h.path}:{h.line}" for h in m.headings)
+            out.append(f"  section {_clip(m.title, 40)!r} in {where}; missing from {', '.join(m.missing)}")
+        for group in result.unique:
+            s = group.sources[0]
+            out.append(f"  unique-rule: {s.path}:{s.line} {_clip(s.text, 60)!r}")
+        for group in result.groups:
+            if not group.kept:
+                s = group.sources[0]
+                out.append(f"  left out: {s.path}:{s.line} {_clip(s.text, 50)!r}: {group.dropped}")
+        for dup in result.duplicates:
+            lines = ", ".join(str(s.line) for s in dup.rules)
+            out.append(f"  duplicate: {dup.path}:{dup.rules[0].line} {_clip(dup.rules[0].text, 50)!r} (lines {lines})")
         out.append("")
     return "\n".join(out)
 
