@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -514,13 +514,18 @@ def _cluster(items: Sequence[Item], pairs: dict[tuple[int, int], float], thresho
     :data:`REPEAT_THRESHOLD`.
     """
     members: dict[int, list[int]] = {number: [number] for number in range(len(items))}
+    # Members per document of each cluster: the number of cross-file pairs between two clusters
+    # is |A||B| minus the pairs inside one document, without walking every member pair.
+    per_doc: dict[int, Counter[int]] = {number: Counter((item.doc,)) for number, item in enumerate(items)}
     total: dict[int, dict[int, float]] = defaultdict(dict)  # summed cross-file similarity
     for (a, b), value in pairs.items():
         if items[a].doc != items[b].doc:
             total[a][b] = total[b][a] = value
 
     def link(a: int, b: int) -> float:
-        count = sum(1 for x in members[a] for y in members[b] if items[x].doc != items[y].doc)
+        left, right = per_doc[a], per_doc[b]
+        same = sum(count * right[doc] for doc, count in left.items() if doc in right)
+        count = len(members[a]) * len(members[b]) - same
         if count == 0:
             return pairs.get((min(members[a][0], members[b][0]), max(members[a][0], members[b][0])), 0.0)
         return total[a].get(b, 0.0) / count
@@ -536,6 +541,7 @@ def _cluster(items: Sequence[Item], pairs: dict[tuple[int, int], float], thresho
         if not _compatible(items, pairs, members[a], members[b]):
             continue
         members[a].extend(members.pop(b))
+        per_doc[a] += per_doc.pop(b)
         for other, value in total.pop(b, {}).items():
             total[other].pop(b, None)
             if other != a:

@@ -34,12 +34,14 @@ def align_sections(docs: Sequence[AgentDoc], alignment: Alignment) -> tuple[Sect
     ``alignment`` have members in both. Groups are in order of first appearance.
     """
     places: list[tuple[int, tuple[str, ...]]] = []
+    place_of: dict[tuple[int, tuple[str, ...]], int] = {}
     where: dict[int, int] = {}  # item -> place
     for number, item in enumerate(alignment.items):
         place = (item.doc, (*item.ref.section, *((item.ref.list_title,) if item.ref.list_title else ())))
-        if place not in places:
+        if place not in place_of:
+            place_of[place] = len(places)
             places.append(place)
-        where[number] = places.index(place)
+        where[number] = place_of[place]
     parent = list(range(len(places)))
     reasons: dict[int, str] = {}
     concepts = [section_concept(path[-1]) if path else "" for _doc, path in places]
