@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from agentmerge.frontmatter import thaw
 from agentmerge.model import Value
-from agentmerge.report import MergeResult, Source
+
+if TYPE_CHECKING:  # only for annotations: the diff and review renderers need escape() alone
+    from agentmerge.report import MergeResult, Source
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|<>#])")
 
