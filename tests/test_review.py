@@ -413,8 +413,9 @@ def test_action_review_and_comment_steps(pull_request: Path, tmp_path: Path) -> 
 
 def test_pre_commit_hooks() -> None:
     hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
-    assert set(hooks) == {"agentmerge-check"}
+    assert set(hooks) == {"agentmerge-check", "agentmerge-dedup"}
     assert hooks["agentmerge-check"]["entry"] == "agentmerge check"
+    assert hooks["agentmerge-dedup"]["entry"] == "agentmerge dedup --check"
     for hook in hooks.values():  # each entry names a command and options that exist
         program, name, *flags = hook["entry"].split()
         command = cli.commands[name]

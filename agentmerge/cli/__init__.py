@@ -5,10 +5,10 @@ Each command lives in a module of its own; importing this package registers them
 
 from __future__ import annotations
 
-from agentmerge.cli import check, consolidate, diff, review, show
+from agentmerge.cli import check, consolidate, dedup, diff, review, show
 from agentmerge.cli._common import Exit, cli
 
-__all__ = ["Exit", "check", "cli", "consolidate", "diff", "main", "review", "show"]
+__all__ = ["Exit", "check", "cli", "consolidate", "dedup", "diff", "main", "review", "show"]
 
 
 def main() -> None:

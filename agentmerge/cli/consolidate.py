@@ -37,8 +37,12 @@ if TYPE_CHECKING:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False),
               help="Also write the report to this file: JSON for .json, Markdown for .md, else --format.")
 @click.option("--force", is_flag=True, help="Replace output files that exist (never an input file).")
-@click.option("--group-by", type=click.Choice(["name", "none"]), default="name", show_default=True,
-              help="name: one role per name without role suffixes; none: all inputs are one role.")
+@click.option("--group-by", type=click.Choice(["auto", "content", "name", "none"]), default="auto", show_default=True,
+              help="auto: same name (role suffixes, case, plugin prefix aside) or similar content; "
+                   "name or content alone; none: all inputs are one role. Copies always join.")
+# Default: agentmerge.grouping.MIN_SIMILARITY (spelled out so that startup does not load datasketch).
+@click.option("--min-similarity", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Least mean TF-IDF cosine of two groups of files that auto and content merge.")
 @click.option("--semantic", is_flag=True,
               help="Also compare rules by sentence embeddings (needs the 'semantic' extra).")
 @click.option("--name", help="Name the canonical agent (one role only) instead of the most common name.")
@@ -68,11 +72,11 @@ def consolidate(
       agentmerge consolidate agents/ -o merged/ --report merged.md --min-support 2
       agentmerge consolidate a.md b.md --prefer a.md --tools intersection --provenance
     """
+    from agentmerge.grouping import group_roles
     from agentmerge.merge import consolidate as merge_roles
     from agentmerge.render import json as render_json
     from agentmerge.render import markdown as render_markdown
     from agentmerge.render import text as render_text
-    from agentmerge.roles import group_by_name
 
     embed = None
     if semantic:
@@ -83,7 +87,7 @@ def consolidate(
     usable = [doc for doc in docs if not any(d.severity is Severity.ERROR for d in doc.diagnostics)]
     diagnostics = [d for doc in docs for d in doc.diagnostics]
     echo_diagnostics(diagnostics)
-    groups = group_by_name(usable) if group_by == "name" else [list(range(len(usable)))]
+    groups = [g.indexes for g in group_roles(usable, by=group_by, min_similarity=options["min_similarity"])]
     policy = _policy(usable, len(groups), **options)
     with _progress(len(groups)) as advance:
         results = merge_roles(usable, groups, options=policy, embed=embed, progress=advance)

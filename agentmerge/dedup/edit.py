@@ -1,0 +1,157 @@
+"""Edits that remove duplicate rules: list items out of agent files, and a shared rules file.
+
+Whole list items are removed: the item's lines, nested items included, and in a loose list the
+blank lines after it; later items of an ordered list are renumbered. A rule with nested items is
+never removed (its children would go with it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from agentmerge.dedup.rules import RULE_THRESHOLD, RepeatedRules, RuleAt, SharedRule, align_each, repeats_in
+from agentmerge.model import AgentDoc, Rule
+from agentmerge.parse import split_lines
+from agentmerge.render.source import render_source
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """A file's text before and after removing duplicates; ``before`` is ``""`` for a new file."""
+
+    path: str
+    before: str
+    after: str
+    removed: tuple[RuleAt, ...] = ()
+
+
+_ORDINAL = re.compile(r"([ \t>]*)(\d{1,9})([.)])")
+
+
+def _siblings(doc: AgentDoc) -> dict[tuple[int, int], tuple[Rule, ...]]:
+    """(first line, last line) of every rule -> the items of the list it is in."""
+    found: dict[tuple[int, int], tuple[Rule, ...]] = {}
+    lists = [block.rules for section in doc.body.walk() for block in section.blocks if block.rules]
+    while lists:
+        items = lists.pop()
+        for rule in items:
+            found[(rule.span.start, rule.span.end)] = items
+            if rule.children:
+                lists.append(rule.children)
+    return found
+
+
+def remove_rules(doc: AgentDoc, rules: Iterable[RuleAt]) -> str:
+    """Return the text of ``doc`` without the list items ``rules`` (lines of ``doc``'s file).
+
+    Each item goes with its lines (nested items included); in a loose list (a blank line before
+    the item) the blank lines after it go too, so no double gap is left, while a tight list keeps
+    the blank line that ends it. The items after a removed one in an ordered list are renumbered.
+    Every other line keeps its bytes, and a file without a final newline still ends without one.
+    """
+    text = render_source(doc)
+    lines = split_lines(text)
+    siblings = _siblings(doc)
+    drop: set[int] = set()
+    renumber: dict[int, int] = {}  # 0-based line -> how many earlier items of its list were removed
+    for rule in sorted(rules, key=lambda rule: rule.line):
+        first, last = rule.line - 1, rule.end_line
+        drop.update(range(first, last))
+        if first > 0 and not lines[first - 1].strip():
+            while last < len(lines) and not lines[last].strip():
+                drop.add(last)
+                last += 1
+        items = siblings.get((rule.line, rule.end_line), ())
+        for item in items:
+            if item.span.start > rule.line and item.marker[:-1].isdigit():
+                renumber[item.span.start - 1] = renumber.get(item.span.start - 1, 0) + 1
+    out = []
+    for number, line in enumerate(lines):
+        if number in drop:
+            continue
+        if number in renumber:
+            match = _ORDINAL.match(line)
+            if match:
+                value = max(int(match.group(2)) - renumber[number], 0)
+                line = f"{match.group(1)}{value}{match.group(3)}{line[match.end():]}"
+        out.append(line)
+    result = "".join(out)
+    if lines and not lines[-1].endswith(("\n", "\r")) and result.endswith(("\n", "\r")):
+        result = result.rstrip("\r\n")
+    return result
+
+
+def fix_repeats(doc: AgentDoc, repeats: Iterable[RepeatedRules]) -> Edit | None:
+    """Remove from ``doc`` every :attr:`RepeatedRules.removable` rule of ``repeats`` (those of its path).
+
+    Returns:
+        The :class:`Edit` of ``doc``'s file, or None when nothing is removed.
+    """
+    removed = tuple(sorted((rule for group in repeats if group.path == doc.path for rule in group.removable),
+                           key=lambda rule: rule.line))
+    if not removed:
+        return None
+    return Edit(doc.path, render_source(doc), remove_rules(doc, removed), removed)
+
+
+def plan_fixes(docs: Sequence[AgentDoc], *, threshold: float = RULE_THRESHOLD) -> tuple[tuple[Edit, ...], bool]:
+    """The :func:`fix_repeats` edit of every file of ``docs`` that repeats a rule.
+
+    Args:
+        docs: parsed agents.
+        threshold: least score of a group of repeated rules (:data:`RULE_THRESHOLD`).
+
+    Returns:
+        The edits, in input order, and whether a repetition is left after them (a group whose
+        other rules have nested rules keeps more than one rule).
+    """
+    found: dict[str, list[RepeatedRules]] = defaultdict(list)
+    for body in align_each(docs):
+        for group in repeats_in(docs, body, threshold):
+            found[group.path].append(group)
+    edits = tuple(edit for doc in docs if (edit := fix_repeats(doc, found.get(doc.path, ()))) is not None)
+    left = any(len(group.removable) < len(group.rules) - 1 for groups in found.values() for group in groups)
+    return edits, left
+
+
+def shared_text(shared: Sequence[SharedRule], *, existing: str = "", newline: str = "\n") -> str:
+    """The shared instructions file (CLAUDE.md / AGENTS.md style) holding ``shared``.
+
+    Rules go under the heading they sit under most often in the agents (``## Rules`` when
+    none), headings in order of first use. A new file starts with ``# Shared rules``; an existing
+    one (``existing``) is kept as it is and the sections are appended after a blank line.
+    """
+    sections: dict[str, list[str]] = {}
+    for rule in shared:
+        title = re.sub(r"^[\d.\s]+", "", rule.section).strip() or "Rules"
+        sections.setdefault(title, []).append(rule.text)
+    parts = [existing.rstrip("\r\n") + newline + newline] if existing.strip() else [f"# Shared rules{newline}{newline}"]
+    for title, texts in sections.items():
+        parts.append(f"## {title}{newline}{newline}" + "".join(f"- {text}{newline}" for text in texts) + newline)
+    return "".join(parts).rstrip("\r\n") + newline
+
+
+def extract_shared(docs: Sequence[AgentDoc], shared: Sequence[SharedRule], *, path: str,
+                   existing: str = "") -> tuple[Edit, ...]:
+    """The edits that move ``shared`` rules into one file at ``path``: that file first, then each
+    agent of ``docs`` that states one of them, without it.
+
+    Args:
+        docs: the agents ``shared`` was found in.
+        shared: from :func:`find_shared_rules` or :attr:`DedupResult.shared`.
+        path: the shared file to write; ``existing`` is its current text (``""``: a new file).
+    """
+    newline = "\r\n" if existing.count("\r\n") * 2 > existing.count("\n") else "\n"
+    edits = [Edit(path, existing, shared_text(shared, existing=existing, newline=newline))]
+    by_path: dict[str, list[RuleAt]] = defaultdict(list)
+    for rule in shared:
+        for at in rule.rules:
+            by_path[at.path].append(at)
+    for doc in docs:
+        removed = tuple(by_path.get(doc.path, ()))
+        if removed:
+            edits.append(Edit(doc.path, render_source(doc), remove_rules(doc, removed), removed))
+    return tuple(edits)

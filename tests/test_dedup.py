@@ -1,0 +1,391 @@
+"""``agentmerge dedup`` on real files: copied agents, name collisions, repeated and shared rules,
+and the edits of --fix and --extract (always on temporary copies, never on ../shared)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+from types import ModuleType
+
+import jsonschema
+import pytest
+from click.testing import CliRunner, Result
+from conftest import CORPUS, MANIFEST, ROOT, SEEDS, read_source, requires_shared, shared_path
+
+from agentmerge import parse_agent
+from agentmerge.cli import cli
+from agentmerge.dedup import (
+    CopyKind,
+    RuleAt,
+    Scope,
+    dedup,
+    find_duplicate_agents,
+    find_name_collisions,
+    find_repeated_rules,
+    find_shared_rules,
+    remove_rules,
+    scope_of,
+)
+from agentmerge.model import AgentDoc
+
+SEED_001 = "001_d017a2a914e77492.txt"
+SAMPLES = ROOT / "samples"
+SCHEMA = json.loads((ROOT / "agentmerge" / "schemas" / "dedup.schema.json").read_text())
+LST97 = "lst97__claude-code-sub-agents"
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["dedup", *args], catch_exceptions=False)
+
+
+def load(path: Path, shown: str | None = None) -> AgentDoc:
+    return parse_agent(read_source(path), path=shown or str(path))
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def rule_texts(doc: AgentDoc) -> list[str]:
+    return [ref.rule.full_text for ref in doc.rules()]
+
+
+# -- exact copies against the corpus's identical-body groups ----------------------------------------
+
+
+def _benchmark() -> ModuleType:
+    """benchmarks/dedup.py, whose reference_body finds copies without agentmerge."""
+    spec = importlib.util.spec_from_file_location("dedup_benchmark", ROOT / "benchmarks" / "dedup.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def corpus_groups() -> list[list[str]]:
+    """The corpus's groups of files with the same body (123 groups, 273 files per ODDITIES.md)."""
+    with MANIFEST.open(encoding="utf-8", newline="") as handle:
+        paths = [row["path"] for row in csv.DictReader(handle, delimiter="\t")]
+    reference_body = _benchmark().reference_body
+    bodies: dict[str, list[str]] = defaultdict(list)
+    for path in paths:
+        bodies[reference_body(read_source(CORPUS / path))].append(path)
+    return [group for group in bodies.values() if len(group) > 1]
+
+
+@requires_shared
+def test_reference_groups_are_the_ones_oddities_counts() -> None:
+    groups = corpus_groups()
+    assert (len(groups), sum(map(len, groups))) == (123, 273)
+
+
+@requires_shared
+def test_exact_copies_are_the_identical_body_groups_of_the_corpus() -> None:
+    groups = corpus_groups()
+    chosen = {path for group in groups[::8] for path in group}  # 16 groups, and every file of their names
+    stems = {Path(path).stem for path in chosen}
+    picked = sorted(str(p.relative_to(CORPUS)) for p in CORPUS.rglob("*.md") if p.stem in stems)
+    docs = [load(CORPUS / path, path) for path in picked]
+    found = {frozenset(g.paths) for g in find_duplicate_agents(docs) if g.kind is CopyKind.EXACT}
+    expected = {frozenset(group) & frozenset(picked) for group in groups}
+    assert len(picked) > len(chosen)  # same-name agents with other bodies are in, and stay apart
+    assert found == {group for group in expected if len(group) > 1}
+
+
+@requires_shared
+def test_exact_copies_report_the_frontmatter_keys_that_differ() -> None:
+    wsh = "wshobson__agents/plugins"
+    paths = [f"{wsh}/backend-development/agents/backend-architect.md",
+             f"{wsh}/multi-platform-apps/agents/backend-architect.md"]
+    docs = [load(CORPUS / path, path) for path in paths]
+    result = dedup(docs)
+    (group,) = result.copies
+    assert group.kind is CopyKind.EXACT and group.paths == tuple(paths)
+    changed = [c.key for c in group.copies[0].diff.changes if c.kind.value != "unchanged"]
+    assert "name" in changed
+    assert run("--format", "text", *(str(CORPUS / p) for p in paths)).stdout.count("frontmatter differs: name") == 1
+
+
+# -- name collisions -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("path", "scope"), [
+    (".claude/agents/reviewer.md", Scope.PROJECT),
+    ("repo/.claude/agents/sub/reviewer.md", Scope.PROJECT),
+    ("/home/ann/.claude/agents/reviewer.md", Scope.USER),
+    ("~/.claude/agents/reviewer.md", Scope.USER),
+    ("/home/ann/.claude/plugins/cache/kit/agents/reviewer.md", Scope.PLUGIN),
+    ("wshobson__agents/plugins/backend-development/agents/backend-architect.md", Scope.PLUGIN),
+    ("0xfurai__claude-code-subagents/agents/actix-expert.md", Scope.OTHER),
+    ("reviewer.md", Scope.OTHER),
+])
+def test_scope_of_a_path(path: str, scope: Scope) -> None:
+    assert scope_of(path, home="/home/ann") is scope
+
+
+def test_project_agent_wins_a_name_collision_over_user_and_plugin() -> None:
+    text = read_source(SAMPLES / "backend-engineer.md")
+    paths = ["/home/ann/plugins/kit/agents/backend-engineer.md", "/home/ann/.claude/agents/backend-engineer.md",
+             "/work/app/.claude/agents/backend-engineer.md"]
+    docs = [parse_agent(text, path=path) for path in paths]
+    (collision,) = find_name_collisions(docs, home="/home/ann")
+    assert collision.name == "backend-engineer"
+    assert [a.scope for a in collision.agents] == [Scope.PROJECT, Scope.USER, Scope.PLUGIN]
+    assert collision.winner == paths[2]
+    assert "project agents take precedence over plugin and user agents" in collision.reason
+    assert collision.agents[0].line == 2  # the name key's line
+
+
+def test_two_project_agents_with_one_name_have_no_winner() -> None:
+    docs = [load(SAMPLES / "backend-engineer.md", "a/.claude/agents/backend-engineer.md"),
+            load(SAMPLES / "team" / "backend-engineer.md", "a/.claude/agents/team/backend-engineer.md")]
+    (collision,) = find_name_collisions(docs)
+    assert collision.winner is None and "2 are project agents" in collision.reason
+
+
+def test_a_plugin_agent_beside_a_download_folder_is_the_one_loaded() -> None:
+    text = read_source(SAMPLES / "docs-writer.md")
+    paths = ["downloads/docs-writer.md", "kit/plugins/x/agents/docs-writer.md"]
+    docs = [parse_agent(text, path=path) for path in paths]
+    (collision,) = find_name_collisions(docs)
+    assert collision.winner == "kit/plugins/x/agents/docs-writer.md"
+    assert collision.reason == "only the plugin agent is in a folder Claude Code loads agents from"
+
+
+@requires_shared
+def test_corpus_name_collision_inside_one_collection() -> None:
+    vue = "vijaythecoder__awesome-claude-agents/agents/specialized/vue"
+    docs = [load(CORPUS / vue / name, f"{vue}/{name}") for name in ("vue-component-architect.md",
+                                                                      "vue-state-manager.md")]
+    (collision,) = find_name_collisions(docs)
+    assert collision.name == "vue-component-architect"
+    assert collision.winner is None and "none is in a folder Claude Code loads" in collision.reason
+
+
+# -- rules one agent repeats -----------------------------------------------------------------------
+
+
+@requires_shared
+def test_seed_001_states_input_validation_three_times() -> None:
+    doc = load(SEEDS / SEED_001, SEED_001)
+    groups = {tuple(r.line for r in g.rules): g for g in find_repeated_rules(doc)}
+    validation = groups[(40, 49, 55)]
+    assert [r.text for r in validation.rules] == [
+        "Input validation on all endpoints", "Input validation at API boundaries", "Never skip input validation"]
+    assert validation.rules[validation.keep].line == 49  # the most specific wording: four content stems
+
+
+@requires_shared
+def test_fix_removes_repeats_atomically_and_the_result_parses(tmp_path: Path) -> None:
+    target = tmp_path / "backend.md"
+    shutil.copyfile(SEEDS / SEED_001, target)
+    before = load(target)
+    removed = {r.line: r.text for g in find_repeated_rules(before) for r in g.removable}
+    result = run("--fix", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [f"{target}:{line}: removed: {text}" for line, text in sorted(removed.items())]
+    after = load(target)
+    kept = [ref.rule.full_text for ref in before.rules() if ref.rule.span.start not in removed]
+    assert rule_texts(after) == kept
+    assert [s.title for s in after.body.walk()] == [s.title for s in before.body.walk()]
+    assert find_repeated_rules(after) == ()
+    assert not list(tmp_path.glob(".agentmerge-*"))  # no temporary file left behind
+    again = run("--fix", str(target))
+    assert (again.exit_code, again.stdout) == (0, "")
+
+
+@requires_shared
+def test_fix_dry_run_prints_the_diff_fix_applies_and_changes_nothing(tmp_path: Path) -> None:
+    target, other = tmp_path / "a" / "backend.md", tmp_path / "b" / "backend.md"
+    for path in (target, other):
+        path.parent.mkdir()
+        shutil.copyfile(SEEDS / SEED_001, path)
+    before = digest(tmp_path)
+    result = run("--fix", "--dry-run", str(target))
+    assert result.exit_code == 1
+    assert digest(tmp_path) == before
+    lines = result.stdout.splitlines()
+    assert lines[:2] == [f"--- a{target}", f"+++ b{target}"]
+    removed = sorted(r.line for g in find_repeated_rules(load(target)) for r in g.removable)
+    assert sum(1 for line in lines[2:] if line.startswith("-")) == len(removed)
+    assert not any(line.startswith("+") for line in lines[2:])
+    patched = subprocess.run(["patch", "--quiet", str(other)], input=result.stdout, capture_output=True, text=True)
+    assert patched.returncode == 0, patched.stdout + patched.stderr
+    assert run("--fix", str(target)).exit_code == 0
+    assert target.read_bytes() == other.read_bytes()
+
+
+@requires_shared
+@pytest.mark.parametrize("name", [
+    SEED_001,
+    "davila7__claude-code-templates/cli-tool/components/agents/devops-infrastructure/terraform-azure-implement.md",
+    "davila7__claude-code-templates/cli-tool/components/agents/development-tools/unused-code-cleaner.md",
+    "wshobson__agents/plugins/code-documentation/agents/docs-architect.md",
+    "rshah515__claude-code-subagents/core/architect.md",
+])
+def test_removing_any_one_rule_keeps_every_other_rule_and_heading(name: str) -> None:
+    """Loose lists, CRLF, nested lists, no final newline: the rest of the file parses as before."""
+    doc = load(shared_path("seeds", name) if name == SEED_001 else shared_path("corpus", *name.split("/")))
+    refs = list(doc.rules())
+    texts = rule_texts(doc)
+    headings = [s.title for s in doc.body.walk()]
+    for number, ref in enumerate(refs):
+        if ref.rule.children:
+            continue
+        at = RuleAt(doc.path, ref.rule.span.start, ref.rule.span.end, ref.rule.full_text, "", False)
+        after = parse_agent(remove_rules(doc, [at]), path=doc.path)
+        assert rule_texts(after) == texts[:number] + texts[number + 1:], ref.rule.span
+        assert [s.title for s in after.body.walk()] == headings
+
+
+@requires_shared
+def test_removing_an_ordered_item_renumbers_the_rest() -> None:
+    doc = load(SEEDS / SEED_001)
+    step = next(ref.rule for ref in doc.rules() if ref.rule.text.startswith("Identify security implications"))
+    text = remove_rules(doc, [RuleAt(doc.path, step.span.start, step.span.end, step.text, "", False)])
+    process = text.split("## Process\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert [line.split(" ", 1)[0] for line in process] == ["1.", "2.", "3.", "4."]
+    assert process[1].startswith("2. Consider error cases")
+
+
+# -- rules many agents share ---------------------------------------------------------------------
+
+
+@requires_shared
+def test_lst97_agents_share_their_process_rules() -> None:
+    folder = shared_path("corpus", LST97)
+    docs = [load(p) for p in sorted(folder.rglob("*.md"))]
+    shared = {rule.text: rule for rule in find_shared_rules(docs, min_agents=20)}
+    iterative = next(rule for text, rule in shared.items() if text.startswith("**Iterative Delivery:**"))
+    assert iterative.agents >= 20 and iterative.section == "1. Process & Quality"
+    assert len({r.path for r in iterative.rules}) == iterative.agents
+
+
+@requires_shared
+def test_extract_is_a_diff_until_write_then_moves_the_rules(tmp_path: Path) -> None:
+    source = shared_path("corpus", LST97, "agents", "development")
+    agents = tmp_path / "agents"
+    shutil.copytree(source, agents)
+    claude = tmp_path / "CLAUDE.md"
+    before = digest(tmp_path)
+    preview = run("--extract", str(claude), "--min-agents", "4", str(agents))
+    assert preview.exit_code == 1 and f"+++ b{claude}" in preview.stdout
+    assert digest(tmp_path) == before
+    written = run("--extract", str(claude), "--min-agents", "4", "--write", str(agents))
+    assert written.exit_code == 0, written.stderr
+    shared = load(claude)
+    assert shared.body.children[0].title == "Shared rules"
+    moved = {" ".join(r.rule.source.split())[2:] for r in shared.rules()}
+    assert any(text.startswith("**Iterative Delivery:**") for text in moved)
+    for path in sorted(agents.rglob("*.md")):
+        doc = load(path)
+        assert not any(ref.rule.full_text.startswith("Iterative Delivery") for ref in doc.rules()), path
+    again = run("--extract", str(claude), "--min-agents", "4", str(agents))
+    assert again.exit_code == 0 and "nothing to extract" in again.stderr
+
+
+@requires_shared
+def test_extract_appends_to_an_existing_instructions_file(tmp_path: Path) -> None:
+    agents = tmp_path / "agents"
+    shutil.copytree(shared_path("corpus", LST97, "agents", "development"), agents)
+    claude = tmp_path / "CLAUDE.md"
+    claude.write_bytes(b"# Project\r\n\r\nUse uv for Python.\r\n")
+    assert run("--extract", str(claude), "--min-agents", "4", "--write", str(agents)).exit_code == 0
+    text = claude.read_bytes()
+    assert text.startswith(b"# Project\r\n\r\nUse uv for Python.\r\n\r\n## Process & Quality\r\n")
+    assert b"\n" not in text.replace(b"\r\n", b"")  # the file's CRLF line endings are kept
+
+
+# -- the report ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["json", "markdown", "text"])
+def test_samples_report_their_name_collision(fmt: str) -> None:
+    result = run("--format", fmt, str(SAMPLES))
+    assert result.exit_code == 1
+    assert "backend-engineer" in result.stdout
+    if fmt == "json":
+        data = json.loads(result.stdout)
+        jsonschema.Draft202012Validator(SCHEMA).validate(data)
+        assert data["summary"]["name_collisions"] == 1
+
+
+@requires_shared
+def test_json_of_seeds_and_corpus_sample_follows_the_schema() -> None:
+    lst = shared_path("corpus", LST97, "agents", "development")
+    result = run("--format", "json", *map(str, sorted(SEEDS.glob("*.txt"))), str(lst))
+    data = json.loads(result.stdout)
+    jsonschema.Draft202012Validator(SCHEMA).validate(data)
+    assert data["repeats"] and data["shared"] and data["collisions"]
+
+
+def test_check_exit_status_and_lines() -> None:
+    clean = run("--check", str(SAMPLES / "docs-writer.md"))
+    assert (clean.exit_code, clean.stdout) == (0, "")
+    found = run("--check", str(SAMPLES))
+    assert found.exit_code == 1
+    assert f"{SAMPLES / 'team' / 'backend-engineer.md'}:2: name 'backend-engineer' is also used by" in found.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ("--fix", "--extract", "SHARED.md"), ("--check", "--fix"), ("--dry-run",), ("--write",),
+    ("--extract", "SHARED.md", "--write", "--dry-run"),
+])
+def test_conflicting_options_are_one_error_line(args: tuple[str, ...]) -> None:
+    result = run(*args, str(SAMPLES))
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1 and ": error: " in result.stderr
+
+
+def test_core_and_renderers_import_neither_click_nor_rich() -> None:
+    code = "import sys, agentmerge.dedup, agentmerge.render.dedup; print(sorted({'click', 'rich'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+@requires_shared
+def test_a_copy_with_a_longer_frontmatter_reports_its_own_lines() -> None:
+    """Byte-identical bodies are aligned once; each file still gets its own line numbers."""
+    text = read_source(SEEDS / SEED_001)
+    longer = text.replace("model: sonnet\n", "model: sonnet\ncolor: blue\n", 1)
+    docs = [parse_agent(text, path="a.md"), parse_agent(longer, path="b.md")]
+    result = dedup(docs)
+    assert [g for g in result.repeats if g.path == "b.md"] == list(find_repeated_rules(docs[1]))
+    assert [r.line + 1 for g in result.repeats if g.path == "a.md" for r in g.rules] == [
+        r.line for g in result.repeats if g.path == "b.md" for r in g.rules]
+    assert result.copies[0].paths == ("a.md", "b.md")
+
+
+# -- near copies -----------------------------------------------------------------------------------
+
+
+@requires_shared
+def test_near_copies_of_the_corpus_carry_what_differs() -> None:
+    volt, dav = "VoltAgent__awesome-claude-code-subagents/categories", "davila7__claude-code-templates/cli-tool"
+    paths = [f"{volt}/10-research-analysis/research-analyst.md",
+             f"{dav}/components/agents/deep-research-team/research-analyst.md",
+             f"{volt}/02-language-specialists/python-pro.md", f"{volt}/02-language-specialists/typescript-pro.md"]
+    docs = [load(CORPUS / path, path) for path in paths]
+    (group,) = find_duplicate_agents(docs)
+    assert group.kind is CopyKind.NEAR and group.paths == tuple(paths[:2])
+    (copy,) = group.copies
+    assert copy.similarity >= 0.9
+    counts = copy.diff.counts()
+    assert sum(n for (target, kind), n in counts.items() if target.value == "rule" and kind.value == "reworded") >= 1
+    assert find_duplicate_agents(docs, threshold=0.995) == ()
+
+
+def test_help_states_the_default_thresholds() -> None:
+    from agentmerge.dedup import NEAR_THRESHOLD, RULE_THRESHOLD
+
+    text = " ".join(CliRunner().invoke(cli, ["dedup", "--help"]).stdout.split())
+    assert f"near-copy agents [default: {NEAR_THRESHOLD}]" in text
+    assert f"repeats [default: {RULE_THRESHOLD}]" in text
