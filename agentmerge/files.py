@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -12,9 +13,11 @@ from agentmerge.errors import InputError
 from agentmerge.model import AgentDoc
 from agentmerge.parse import parse_agent
 
-#: Largest input read, in bytes. The largest file in ../shared/corpus is 93 kB; 5 MB leaves room
-#: for generated instruction files while refusing logs and dumps passed by mistake.
-DEFAULT_MAX_BYTES = 5_000_000
+#: Largest input read, in bytes: four times the largest file in ../shared/corpus (64 kB), and small
+#: enough that the worst input of that size is read in under 10 s. markdown-it-py's block parser
+#: costs up to 21 microseconds of CPU per byte on dense structure (a paragraph every 3 bytes: 5 s
+#: for 250 kB, 105 s for the former 5 MB default), measured with benchmarks/hostile.py.
+DEFAULT_MAX_BYTES = 250_000
 #: File names searched for in directories.
 PATTERNS = ("*.md", "*.mdc")
 _SKIPPED_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
@@ -105,8 +108,13 @@ def decode_text(data: bytes, path: str, *, max_bytes: int = DEFAULT_MAX_BYTES, a
 def write_atomic(path: str, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never a part.
 
-    The text goes to a temporary file in the same folder, is flushed and fsynced, then renamed
-    over ``path`` (POSIX rename is atomic within a file system).
+    The text goes to a temporary file ``.agentmerge-*.tmp`` in the same folder, is flushed and
+    fsynced, gets the mode of the file it replaces (a new file: ``0o666`` less the umask, as
+    ``open`` gives), then is renamed over ``path`` (POSIX rename is atomic within a file system)
+    and the folder is fsynced so the rename survives a crash. A symbolic link at ``path`` is
+    replaced, not written through. An exception (``KeyboardInterrupt`` included) removes the
+    temporary file; a process killed outright (SIGKILL, power loss) may leave it behind, and the
+    old file intact (tests/test_limits.py kills a writer to check both).
 
     Raises:
         OSError: the folder is not writable or the disk is full (the old file is left intact).
@@ -119,15 +127,48 @@ def write_atomic(path: str, text: str) -> None:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, _mode_for(path))
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+    _fsync_folder(folder)
+
+
+def _mode_for(path: str) -> int:
+    """The permission bits the file written at ``path`` should get (mkstemp creates it 0o600)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+    return 0o666 & ~_umask() if stat.S_ISLNK(info.st_mode) else stat.S_IMODE(info.st_mode)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it; it is put back at once
+    os.umask(mask)
+    return mask
+
+
+def _fsync_folder(folder: str) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:  # Windows cannot open a folder; its rename is durable without this
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def _size(count: int) -> str:
-    return f"{count / 1_000_000:.1f} MB" if count >= 100_000 else f"{count} bytes"
+    """``21.0 MB``, ``250 kB`` (whole kilobytes only), else exact: ``250,001 bytes``."""
+    if count >= 1_000_000:
+        return f"{count / 1_000_000:.1f} MB"
+    return f"{count // 1_000} kB" if count >= 1_000 and count % 1_000 == 0 else f"{count:,} bytes"
 
 
 def load_agents(paths: Iterable[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[AgentDoc], list[InputError]]:

@@ -34,7 +34,9 @@ MAX_VALUES = 10_000
 #: Deepest nesting of YAML collections accepted; real agents use at most 5.
 MAX_DEPTH = 50
 
-_KEY_LINE = re.compile(r"([A-Za-z_$@][\w.\-$@/]*)[ \t]*:(?=[ \t]|$)")
+# A key ends at a blank or at the line's end, whichever ending the line has: ``$`` alone sees only
+# ``\n``, so ``tools:`` followed by a block list went unseen in CRLF and CR files.
+_KEY_LINE = re.compile(r"([A-Za-z_$@][\w.\-$@/]*)[ \t]*:(?=[ \t\r\n]|$)")
 _DASHES = re.compile(r"-{3,}")
 _HANDLER = YAMLHandler()
 

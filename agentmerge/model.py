@@ -83,9 +83,22 @@ class Diagnostic:
     message: str
 
     def format(self) -> str:
-        """Return the one-line form ``path[:line]: severity: message``."""
+        """Return the one-line form ``path[:line]: severity: message``, made safe by :func:`one_line`."""
         where = self.path if self.line is None else f"{self.path}:{self.line}"
-        return f"{where}: {self.severity.value}: {self.message}"
+        return f"{one_line(where)}: {self.severity.value}: {one_line(self.message)}"
+
+
+def one_line(text: str) -> str:
+    """Return ``text`` with every unprintable character (line breaks, tabs, ESC, ...) as its Python
+    escape (``\\n``, ``\\t``, ``\\x1b``).
+
+    Messages quote values from input files (``name '...' differs from the file name``): a line
+    break there split one diagnostic into two lines (tests/test_fuzz.py found it), and an ANSI
+    escape sequence would reach the user's terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -376,7 +376,9 @@ SECTION_CONCEPTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("capabilities", ("competenc", "capabilit", "responsibilit", "expertise", "focus area", "skill",
                       "speciali", "what you do", "core identity", "role")),
 )
-_NUMBERING = re.compile(r"^\s*(?:phase|step|part)?\s*[\divxlc]+[.):]?\s+", re.IGNORECASE)
+# One optional ``\s*`` after the word, not two adjacent ``\s*``: those split a run of blanks in
+# every possible way before failing, quadratic on a long blank title (tests/test_limits.py).
+_NUMBERING = re.compile(r"^\s*(?:(?:phase|step|part)\s*)?[\divxlc]+[.):]?\s+", re.IGNORECASE)
 
 
 @lru_cache(maxsize=16384)

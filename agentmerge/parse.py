@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from agentmerge.dialects import detect_dialect
@@ -44,9 +45,38 @@ _SIMPLE_KINDS = {
 }
 
 
+#: Most characters of inline content (the text of paragraphs, headings, list items, table cells)
+#: whose markup is parsed in one file; a paragraph that does not fit in what is left is read as
+#: plain text, with a warning.
+#: markdown-it-py parses adversarial inline markup (runs of ``![`` or ``[``, unclosed links) at
+#: 10-20 microseconds of CPU per character, so a 1 MB line took 20 s; 200,000 characters bound
+#: that to about 3 s (benchmarks/hostile.py). The largest file in ../shared/corpus has 64 kB.
+MAX_INLINE_CHARS = 200_000
+#: Key of the ``env`` dict in which :func:`_budgeted_inline` leaves the 0-based body line of the
+#: first text it read as plain text (-1 when that text has no line map).
+_PLAIN_FROM = "agentmerge_plain_from"
+
+
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark").enable("table")
+    md = MarkdownIt("commonmark").enable("table")
+    md.core.ruler.at("inline", _budgeted_inline)
+    return md
+
+
+def _budgeted_inline(state: StateCore) -> None:
+    """markdown-it's core ``inline`` rule within :data:`MAX_INLINE_CHARS`; other text stays plain."""
+    left = MAX_INLINE_CHARS
+    for token in state.tokens:
+        if token.type != "inline":
+            continue
+        if len(token.content) <= left:
+            left -= len(token.content)
+            token.children = []
+            state.md.inline.parse(token.content, state.md, state.env, token.children)
+            continue
+        token.children = [Token("text", "", 0, content=token.content)]
+        state.env.setdefault(_PLAIN_FROM, token.map[0] if token.map else -1)
 
 
 def split_lines(text: str) -> list[str]:
@@ -76,7 +106,15 @@ def parse_agent(text: str, *, path: str = "<string>") -> AgentDoc:
     offset = read.body_start
     diagnostics = list(read.diagnostics)
     body = "".join(_dedent_body(lines[offset:], read.indent))
-    tokens = _markdown().parse(body)
+    env: dict[str, int] = {}
+    tokens = _markdown().parse(body, env)
+    if _PLAIN_FROM in env:
+        diagnostics.append(
+            Diagnostic(path, env[_PLAIN_FROM] + offset + 1 if env[_PLAIN_FROM] >= 0 else None,
+                       Severity.WARNING, "inline-budget",
+                       f"text over the budget of {MAX_INLINE_CHARS:,} characters of inline markup per file "
+                       "starts here; it is read as plain text")
+        )
     flat = _blocks(tokens, lines, offset, path, diagnostics)
     root = _sections(_titled(flat))
     dialect = detect_dialect(path, read.frontmatter)

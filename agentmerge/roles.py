@@ -28,15 +28,17 @@ from agentmerge.model import AgentDoc, file_stem
 from agentmerge.normalize import TERMS
 
 #: Suffixes that name the same role ("backend-engineer" = "backend-developer"), from the
-#: role-suffix rules of ../shared/corpus/ROLES.md. ``architect`` joined them when it was measured
-#: with benchmarks/grouping.py: --group-by name recall on ROLES.tsv rose from 0.88 to 0.93 at
-#: precision 1.00 (backend-architect = backend-developer, graphql-architect = graphql-expert).
+#: role-suffix rules of ../shared/corpus/ROLES.md. ``architect`` was added after measuring name
+#: keys alone on the same-role pairs of ROLES.tsv (the pairwise measure of benchmarks/grouping.py):
+#: recall 0.88 without it, 0.93 with it, precision 1.00 both (backend-architect =
+#: backend-developer, graphql-architect = graphql-expert). ROLES.md's annotator dropped it too,
+#: so this figure is partly by construction.
 ROLE_SUFFIXES = (
     "engineer", "developer", "dev", "expert", "pro", "specialist", "agent", "assistant",
     "master", "guru", "ninja", "consultant", "advisor", "architect",
 )
-#: Technology names written two ways, beyond the abbreviations of
-#: :data:`agentmerge.normalize.TERMS`: the long form each project's own site uses for itself.
+#: Technology names commonly written two ways (Go/golang, PostgreSQL/Postgres, Node.js/nodejs),
+#: beyond the abbreviations of :data:`agentmerge.normalize.TERMS`; each maps to one spelling.
 NAME_ALIASES: MappingProxyType[str, str] = MappingProxyType({
     "golang": "go", "postgresql": "postgres", "nodejs": "node", "reactjs": "react", "vuejs": "vue",
 })

@@ -87,10 +87,12 @@ def consolidate(
     usable = [doc for doc in docs if not any(d.severity is Severity.ERROR for d in doc.diagnostics)]
     diagnostics = [d for doc in docs for d in doc.diagnostics]
     echo_diagnostics(diagnostics)
-    groups = [g.indexes for g in group_roles(usable, by=group_by, min_similarity=options["min_similarity"])]
+    roles = group_roles(usable, by=group_by, min_similarity=options["min_similarity"])
+    groups = [role.indexes for role in roles]
+    joined = {path: why for role in roles for path, why in role.reasons().items()}
     policy = _policy(usable, len(groups), **options)
     with _progress(len(groups)) as advance:
-        results = merge_roles(usable, groups, options=policy, embed=embed, progress=advance)
+        results = merge_roles(usable, groups, options=policy, embed=embed, joined=joined, progress=advance)
 
     def render(kind: str, *, agents: bool) -> str:
         if kind == "json":
