@@ -28,9 +28,9 @@ from agentmerge.model import AgentDoc
 # Hypothesis profiles: "ci" (the default) keeps the property and fuzz tests to a few seconds on
 # two shared cores; HYPOTHESIS_PROFILE=long (or --hypothesis-profile=long) searches 50 times deeper.
 # No deadline: generated files vary in size, and timings belong in benchmarks/, not in tests.
-settings.register_profile("ci", max_examples=60, deadline=None, print_blob=True,
+settings.register_profile("ci", max_examples=30, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", max_examples=3_000, deadline=None, print_blob=True,
+settings.register_profile("long", max_examples=1_500, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

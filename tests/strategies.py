@@ -82,7 +82,7 @@ def rule_list(draw: st.DrawFn, depth: int = 0) -> list[str]:
     bullet = draw(st.sampled_from("-*+"))
     closer = draw(st.sampled_from(".)"))
     lines = []
-    for ordinal in range(1, draw(st.integers(1, 5)) + 1):
+    for ordinal in range(1, draw(st.integers(1, 4)) + 1):
         marker = f"{ordinal}{closer}" if numbered else bullet
         lines.append(f"{marker} {draw(rule_line())}")
         if depth < 2 and draw(st.integers(0, 4)) == 0:
@@ -132,7 +132,7 @@ def section(draw: st.DrawFn, level: int = 1, depth: int = 3) -> list[str]:
     else:
         heading = [f"{'#' * level} {title}" + draw(st.sampled_from(("", " #", "  ")))]
     lines = [*heading, ""]
-    for _ in range(draw(st.integers(0, 3))):
+    for _ in range(draw(st.integers(0, 2))):
         lines += draw(block())
     if depth > 1:
         below = level + draw(st.integers(1, 2))  # one level for all subsections: siblings, not nested
@@ -192,10 +192,10 @@ def frontmatter(draw: st.DrawFn, name: str | None = None, shape: str | None = No
 
 
 @st.composite
-def agent_texts(draw: st.DrawFn, name: str | None = None, shape: str | None = None) -> str:
-    """The text of one agent file: frontmatter, a preamble, sections nested up to three levels;
-    then line endings and a BOM."""
-    head = draw(frontmatter(name, shape))
+def agent_texts(draw: st.DrawFn, shape: str | None = None) -> str:
+    """The text of one agent file: frontmatter (of ``shape``, else any), a preamble, sections
+    nested up to three levels; then line endings and a BOM."""
+    head = draw(frontmatter(shape=shape))
     lines = [*head]
     if head and draw(st.booleans()):
         lines.append("")
@@ -204,7 +204,7 @@ def agent_texts(draw: st.DrawFn, name: str | None = None, shape: str | None = No
     for _ in range(draw(st.integers(0, 2))):
         lines += draw(block())
     top = draw(st.integers(1, 2))
-    for _ in range(draw(st.integers(0, 3))):
+    for _ in range(draw(st.integers(0, 2))):
         lines += draw(section(top))
     return draw(finish(lines))
 
@@ -214,7 +214,7 @@ def finish(draw: st.DrawFn, lines: list[str]) -> str:
     """Join ``lines`` with one of :data:`NEWLINES`, maybe trailing spaces, a BOM, no final newline."""
     style = draw(st.sampled_from(NEWLINES))
     if style == "mixed":
-        endings = draw(st.lists(st.sampled_from(("\n", "\r\n")), min_size=len(lines), max_size=len(lines)))
+        endings = draw(st.lists(st.sampled_from(("\n", "\r\n", "\r")), min_size=len(lines), max_size=len(lines)))
     else:
         endings = [style] * len(lines)
     if lines and draw(st.booleans()):
@@ -226,9 +226,7 @@ def finish(draw: st.DrawFn, lines: list[str]) -> str:
 
 
 @st.composite
-def variant_sets(
-    draw: st.DrawFn, *, min_size: int = 2, max_size: int = 4
-) -> list[tuple[str, str]]:
+def variant_sets(draw: st.DrawFn, *, min_size: int = 2, max_size: int = 4) -> list[tuple[str, str]]:
     """Variants of one role: ``(path, text)`` pairs with distinct paths, sharing some rules.
 
     Each variant takes a random subset of one pool of rules, in its own order and list style,
@@ -280,11 +278,12 @@ def agent_bytes() -> st.SearchStrategy[bytes]:
     return st.one_of(encoded, mutated, st.binary(max_size=400))
 
 
-def assert_spans_point_at_source(doc: AgentDoc, text: str) -> None:
+def assert_spans_point_at_source(doc: AgentDoc, text: str, *, keys: bool = False) -> None:
     """Assert that every node's span covers exactly the lines of ``text`` its source holds.
 
     Spans are what reports and annotations point users at, so a span one line off is a bug even
-    when the file renders back byte for byte. Frontmatter keys must start their own source.
+    when the file renders back byte for byte. With ``keys``, each frontmatter key must also start
+    its own source (true when every key starts a line, unquoted, as in generated files).
     """
     lines = split_lines(text.removeprefix("\ufeff"))
 
@@ -295,6 +294,7 @@ def assert_spans_point_at_source(doc: AgentDoc, text: str) -> None:
         assert at(doc.frontmatter.span) == doc.frontmatter.source
     for item in doc.frontmatter.fields:
         assert at(item.span) == item.source
+        assert not keys or item.source.lstrip(" \t").startswith(item.key), item
     for section in doc.body.walk():
         if section.heading is not None:
             assert at(section.heading.span) == section.heading.source

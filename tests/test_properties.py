@@ -17,10 +17,11 @@ import unicodedata
 from pathlib import Path
 from random import Random
 
+import pytest
 from click.testing import CliRunner
-from hypothesis import assume, given, note
+from hypothesis import assume, example, given, note, settings
 from hypothesis import strategies as st
-from strategies import agent_names, agent_texts, assert_spans_point_at_source, variant_sets
+from strategies import FRONTMATTER_SHAPES, agent_names, agent_texts, assert_spans_point_at_source, variant_sets
 
 from agentmerge import parse_agent, render_source
 from agentmerge.cli import cli
@@ -42,17 +43,35 @@ def _merge(variants: list[tuple[str, str]]) -> MergeResult:
 # -- parse and render ---------------------------------------------------------------------------
 
 
-@given(agent_texts())
-def test_parse_then_render_is_byte_identical(text: str) -> None:
+@pytest.mark.parametrize("shape", FRONTMATTER_SHAPES)
+@settings(max_examples=max(5, settings.default.max_examples // 3))
+@given(data=st.data())
+def test_parse_then_render_is_byte_identical(shape: str, data: st.DataObject) -> None:
+    text = data.draw(agent_texts(shape=shape), label="text")
     assert render_source(parse_agent(text, path="agent.md")) == text
 
 
 @given(agent_texts())
+@example("---\r\nname: a\r\ntools:\r\n  - Read\r\nmodel: opus\r\n---\r\n- rule\r\n")  # CRLF keys (fixed)
+@example("---\rname: a\rtools:\r  - Read\r---\r- rule\r")  # CR keys (fixed)
 def test_every_span_points_at_its_source(text: str) -> None:
-    assert_spans_point_at_source(parse_agent(text, path="agent.md"), text)
+    assert_spans_point_at_source(parse_agent(text, path="agent.md"), text, keys=True)
 
 
 # -- consolidate --------------------------------------------------------------------------------
+
+#: Inputs that broke a property once; each runs on every test run, before the generated ones.
+#: A variant with CR line endings whose key lines were not found (frontmatter fix).
+CR_KEYS = [("b/0-backend-developer.md", "\ufeff---\t\rname: backend-developer\rtools:\r")]
+#: An indented base whose unchanged keys kept their indent in the canonical frontmatter.
+INDENTED_BASE = [("a.md", "    ---\n    name: api-developer\n    model: opus\n    ---\n- Validate input\n- Write "
+                  "tests\n"), ("b.md", "---\nname: api\nmodel: opus\n---\n- Validate input\n")]
+#: A canonical agent stating one rule three times gained a fourth with a copy of itself.
+_TRACING = ("- **Tracing**: review **validate config REST alerts tokens** "
+            "`database pagination latency secrets retry formatting`\n")
+REPEATS = [("c.md", f"**Guidelines**\n- validate_\n{_TRACING}- Secrets** review\n## Competencies\n- timeouts \n"
+                    f"{_TRACING}{_TRACING}")]
+
 
 @given(variant_sets(), st.randoms(use_true_random=False))
 def test_consolidate_is_independent_of_input_order(variants: list[tuple[str, str]], random: Random) -> None:
@@ -64,6 +83,9 @@ def test_consolidate_is_independent_of_input_order(variants: list[tuple[str, str
 
 
 @given(variant_sets(min_size=1))
+@example(CR_KEYS)
+@example(INDENTED_BASE)
+@example(REPEATS)
 def test_consolidate_is_idempotent(variants: list[tuple[str, str]]) -> None:
     canonical = _merge(variants).text
     note(f"canonical:\n{canonical}")
@@ -92,6 +114,8 @@ def test_no_rule_of_any_input_is_lost(variants: list[tuple[str, str]]) -> None:
 
 
 @given(agent_texts())
+@example("# Guide\n\n## Security\n\n### Secrets\n\n- Never log secrets\n")  # sections paired crosswise once
+@example("# Rules\n\n- Write tests\n\n# Rules\n\n- Review code\n")  # repeated heading reported moved once
 def test_diff_of_a_file_with_itself_is_empty(text: str) -> None:
     result = diff_agents(parse_agent(text, path="old/agent.md"), parse_agent(text, path="new/agent.md"))
     assert not result.differs, [change for change in result.changes if change.kind is not ChangeKind.UNCHANGED]
@@ -110,9 +134,13 @@ _RESERVED = {"con", "prn", "aux", "nul", *(f"{p}{n}" for p in ("com", "lpt") for
 
 
 @given(st.one_of(agent_names(), st.text()))
+@example("../../etc/passwd")  # was "-etc-passwd"
+@example("nul.txt")  # reserved on Windows whatever the extension
+@example("a..b")
+@example("日本" * 80)  # 160 characters, 480 UTF-8 bytes
 def test_safe_name_is_one_safe_file_stem(name: str) -> None:
     stem = safe_name(name)
-    assert 0 < len(stem) <= 100
+    assert 0 < len(stem) <= 100 and len(stem.encode("utf-8")) <= 200
     assert "/" not in stem and "\\" not in stem and ".." not in stem
     assert not stem.startswith((".", "-", " ")) and not stem.endswith((".", " "))
     assert not any(unicodedata.category(c).startswith(("C", "Z")) for c in stem)
