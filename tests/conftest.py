@@ -10,6 +10,8 @@ Tests ask for it in three ways:
   relative to that folder (one skipped case when the folder is absent);
 - the ``shared_dir`` fixture, or the module-level :func:`shared_path` / ``requires_shared``;
 - the ``load_shared`` fixture, which reads and parses one file of ``../shared``.
+
+:func:`assert_spans_point_at_source` is the span check the parser, property and fuzz tests share.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from agentmerge import parse_agent
-from agentmerge.model import AgentDoc
+from agentmerge.model import AgentDoc, Span
+from agentmerge.parse import split_lines
 
 # Hypothesis profiles: "ci" (the default) keeps the property and fuzz tests to a few seconds on
 # two shared cores; HYPOTHESIS_PROFILE=long (or --hypothesis-profile=long) searches 50 times deeper.
@@ -86,6 +89,32 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("corpus_file", _params(CORPUS, corpus_files()))
     if "seed_file" in metafunc.fixturenames:
         metafunc.parametrize("seed_file", _params(SEEDS, seed_files()))
+
+
+def assert_spans_point_at_source(doc: AgentDoc, text: str, *, keys: bool = False) -> None:
+    """Assert that every node's span covers exactly the lines of ``text`` its source holds.
+
+    Spans are what reports and annotations point users at, so a span one line off is a bug even
+    when the file renders back byte for byte. With ``keys``, each frontmatter key must also start
+    its own source (true when every key starts a line, unquoted, as in generated files).
+    """
+    lines = split_lines(text.removeprefix("\ufeff"))
+
+    def at(span: Span) -> str:
+        return "".join(lines[span.start - 1 : span.end])
+
+    if doc.frontmatter.span is not None:
+        assert at(doc.frontmatter.span) == doc.frontmatter.source
+    for item in doc.frontmatter.fields:
+        assert at(item.span) == item.source, f"frontmatter key {item.key!r}"
+        assert not keys or item.source.lstrip(" \t").startswith(item.key), f"frontmatter key {item.key!r}"
+    for section in doc.body.walk():
+        if section.heading is not None:
+            assert at(section.heading.span) == section.heading.source
+        for block in section.blocks:
+            assert at(block.span) == block.source, f"{block.kind.name} block at {block.span}"
+    for ref in doc.rules():
+        assert at(ref.rule.span) == ref.rule.source, f"rule at {ref.rule.span}"
 
 
 @pytest.fixture

@@ -15,16 +15,12 @@ have content stems for the comparator, mixed with inline markup and non-ASCII te
 Public strategies: :func:`agent_texts` (one file), :func:`variant_sets` (several variants of one
 role, as ``(path, text)`` pairs with distinct paths), :func:`agent_bytes` (raw bytes for the
 fuzzer: encoded agents, mutated agents, arbitrary bytes) and :func:`agent_names` (names as found in
-frontmatter, hostile ones included). :func:`assert_spans_point_at_source` is the check the property
-and fuzz tests share.
+frontmatter, hostile ones included).
 """
 
 from __future__ import annotations
 
 from hypothesis import strategies as st
-
-from agentmerge.model import AgentDoc, Span
-from agentmerge.parse import split_lines
 
 #: Content words of engineering instructions (nouns and verbs that survive stop-word removal).
 WORDS = (
@@ -277,28 +273,3 @@ def agent_bytes() -> st.SearchStrategy[bytes]:
     mutated = st.tuples(encoded, st.lists(edit, min_size=1, max_size=8)).map(lambda pair: _mutate(*pair))
     return st.one_of(encoded, mutated, st.binary(max_size=400))
 
-
-def assert_spans_point_at_source(doc: AgentDoc, text: str, *, keys: bool = False) -> None:
-    """Assert that every node's span covers exactly the lines of ``text`` its source holds.
-
-    Spans are what reports and annotations point users at, so a span one line off is a bug even
-    when the file renders back byte for byte. With ``keys``, each frontmatter key must also start
-    its own source (true when every key starts a line, unquoted, as in generated files).
-    """
-    lines = split_lines(text.removeprefix("\ufeff"))
-
-    def at(span: Span) -> str:
-        return "".join(lines[span.start - 1 : span.end])
-
-    if doc.frontmatter.span is not None:
-        assert at(doc.frontmatter.span) == doc.frontmatter.source
-    for item in doc.frontmatter.fields:
-        assert at(item.span) == item.source
-        assert not keys or item.source.lstrip(" \t").startswith(item.key), item
-    for section in doc.body.walk():
-        if section.heading is not None:
-            assert at(section.heading.span) == section.heading.source
-        for block in section.blocks:
-            assert at(block.span) == block.source
-    for ref in doc.rules():
-        assert at(ref.rule.span) == ref.rule.source

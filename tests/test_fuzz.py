@@ -19,9 +19,10 @@ import re
 import tempfile
 
 from click.testing import CliRunner
+from conftest import assert_spans_point_at_source
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from strategies import agent_bytes, assert_spans_point_at_source
+from strategies import agent_bytes
 
 from agentmerge import parse_agent, render_source
 from agentmerge.cli import cli
@@ -36,7 +37,7 @@ from agentmerge.render import text as render_text
 
 #: Paths that select each dialect, so the dialect checks see every kind of file.
 PATHS = ("agent.md", ".claude/agents/x.md", ".github/agents/x.agent.md", ".cursor/rules/x.mdc", "AGENTS.md")
-#: One line of standard error: ``path[:line]: severity: message``.
+#: One line of standard error: ``path[:line]: severity: message`` (and printable: no terminal escapes).
 DIAGNOSTIC_LINE = re.compile(r"[^\n]+?(?::\d+)?: (?:error|warning|info): [^\n]+")
 #: Twice the profile's examples: the parser is the cheapest and the most exposed part.
 MANY = settings(max_examples=settings.default.max_examples * 2)
@@ -63,7 +64,7 @@ def test_any_bytes_give_a_document_or_one_input_error(data: bytes, path: str) ->
     doc = parse_agent(text, path=path)
     assert render_source(doc) == text
     for item in (*doc.diagnostics, *validate(doc)):
-        assert DIAGNOSTIC_LINE.fullmatch(item.format()), item.format()
+        assert DIAGNOSTIC_LINE.fullmatch(item.format()) and item.format().isprintable(), item.format()
     assert_spans_point_at_source(doc, text)
     json.loads(render_json.show([doc]))
     render_text.show([doc])
@@ -94,6 +95,6 @@ def test_commands_on_fuzzed_files(data: bytes, command: str) -> None:
         result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code in (0, 1, 2)
     for line in result.stderr.splitlines():
-        assert DIAGNOSTIC_LINE.fullmatch(line), line
+        assert DIAGNOSTIC_LINE.fullmatch(line) and line.isprintable(), line
     if result.stdout:
         json.loads(result.stdout)

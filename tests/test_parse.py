@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import assert_spans_point_at_source
 
 from agentmerge import parse_agent, render_source
 from agentmerge.dialects import validate
@@ -28,7 +29,6 @@ from agentmerge.model import (
     Severity,
     Span,
 )
-from agentmerge.parse import split_lines
 
 Load = Callable[..., tuple[str, AgentDoc]]
 DAVILA = "davila7__claude-code-templates/cli-tool/components/agents"
@@ -78,22 +78,7 @@ def _assert_round_trip(text: str, path: str) -> AgentDoc:
     """Parse, check the render is the input byte for byte and every span points at its source."""
     doc = parse_agent(text, path=path)
     assert render_source(doc) == text
-    lines = split_lines(text.removeprefix("\ufeff"))
-
-    def at(span: Span) -> str:
-        return "".join(lines[span.start - 1 : span.end])
-
-    if doc.frontmatter.span is not None:
-        assert at(doc.frontmatter.span) == doc.frontmatter.source
-    for item in doc.frontmatter.fields:
-        assert at(item.span) == item.source, f"frontmatter key {item.key!r}"
-    for section in doc.body.walk():
-        if section.heading is not None:
-            assert at(section.heading.span) == section.heading.source
-        for block in section.blocks:
-            assert at(block.span) == block.source, f"{block.kind.name} block at {block.span}"
-    for ref in doc.rules():
-        assert at(ref.rule.span) == ref.rule.source, f"rule at {ref.rule.span}"
+    assert_spans_point_at_source(doc, text)
     return doc
 
 

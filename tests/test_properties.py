@@ -4,7 +4,8 @@
 - consolidate gives the same result for any input order, is idempotent, reports no conflict for
   identical variants, and loses no rule (every input rule is in some group's sources);
 - the structural diff of a file with itself is empty, and ``agentmerge diff`` exits 0;
-- output file names from :func:`agentmerge.files.safe_name` are safe whatever the agent's name.
+- output file names from :func:`agentmerge.files.safe_name` are safe whatever the agent's name, and
+  text from agent files is inert in rendered Markdown (:func:`agentmerge.render.markdown.escape`).
 
 Example counts come from the Hypothesis profile loaded in conftest.py (``ci`` by default,
 ``HYPOTHESIS_PROFILE=long`` for a deeper search).
@@ -12,6 +13,7 @@ Example counts come from the Hypothesis profile loaded in conftest.py (``ci`` by
 
 from __future__ import annotations
 
+import re
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -19,9 +21,11 @@ from random import Random
 
 import pytest
 from click.testing import CliRunner
+from conftest import assert_spans_point_at_source
 from hypothesis import assume, example, given, note, settings
 from hypothesis import strategies as st
-from strategies import FRONTMATTER_SHAPES, agent_names, agent_texts, assert_spans_point_at_source, variant_sets
+from markdown_it import MarkdownIt
+from strategies import FRONTMATTER_SHAPES, agent_names, agent_texts, variant_sets
 
 from agentmerge import parse_agent, render_source
 from agentmerge.cli import cli
@@ -29,6 +33,7 @@ from agentmerge.diff import ChangeKind, diff_agents
 from agentmerge.files import safe_name
 from agentmerge.merge import MergeResult, consolidate, merge_agents
 from agentmerge.model import AgentDoc
+from agentmerge.render.markdown import escape
 from agentmerge.roles import group_by_name
 
 
@@ -44,7 +49,7 @@ def _merge(variants: list[tuple[str, str]]) -> MergeResult:
 
 
 @pytest.mark.parametrize("shape", FRONTMATTER_SHAPES)
-@settings(max_examples=max(5, settings.default.max_examples // 3))
+@settings(max_examples=max(5, settings.default.max_examples // 6))  # 15 shapes: 2.5x the examples in all
 @given(data=st.data())
 def test_parse_then_render_is_byte_identical(shape: str, data: st.DataObject) -> None:
     text = data.draw(agent_texts(shape=shape), label="text")
@@ -152,3 +157,29 @@ def test_safe_name_is_one_safe_file_stem(name: str) -> None:
 def test_safe_name_keeps_plain_names(name: str) -> None:
     assume(len(name) <= 100 and name.lower() not in _RESERVED)
     assert safe_name(name) == name
+
+
+#: Text a hostile agent file could hold, piece by piece: HTML, Markdown markup, mentions, links.
+_MARKUP = st.lists(st.sampled_from([*"ab <>&|`*_[]()#~!@\\\n:/-=+.\"'", "~~", "http://x.y", "<script>", "&lt;",
+                                    "@user", "\t", "\u2028", "\x85", "<details>", "</details>", "-->"]),
+                   max_size=40).map("".join)
+#: An HTML tag other than the paragraph and table ones the test wraps the text in.
+_TAG = re.compile(r"<(?!/?(?:p|table|thead|tbody|tr|th|td)>)[a-zA-Z/!?]")
+
+
+@given(st.one_of(_MARKUP, st.text(max_size=40)))
+def test_markdown_escape_makes_agent_text_inert(text: str) -> None:
+    out = escape(text)
+    md = MarkdownIt("commonmark").enable("table")
+    assert "\n" not in out and "\r" not in out
+    assert not _TAG.search(md.renderInline(out)), out  # no HTML, no emphasis, code or link
+    assert md.render(f"| h |\n|---|\n| {out} |\n").count("<td") == 1  # one table cell, whatever the pipes
+    assert not re.search(r"@\w", out)  # no @-mention
+
+
+@pytest.mark.xfail(strict=True, reason="render.markdown.escape leaves '~' alone: GitHub renders ~~text~~ struck "
+                   "through in a PR comment")
+def test_markdown_escape_leaves_no_strikethrough() -> None:
+    html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).renderInline(escape("~~Never log secrets~~"))
+    assert "<s>" not in html
+
