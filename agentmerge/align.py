@@ -464,9 +464,10 @@ def _pairs(
             overlap.pop(a, None)
             best = heapq.nlargest(CANDIDATES, overlap, key=overlap.__getitem__)
             candidates.update((min(a, b), max(a, b)) for b in best)
-    for members in index.values() if only is None else ():
-        for position, a in enumerate(members):
-            candidates.update((a, b) for b in members[position + 1 :])
+    else:
+        for members in index.values():
+            for position, a in enumerate(members):
+                candidates.update((a, b) for b in members[position + 1 :])
     pairs: dict[tuple[int, int], float] = {}
     contradictions = []
     for a, b in sorted(candidates):

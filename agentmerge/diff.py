@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from agentmerge.align import Item, PairAlignment, align_pair
 from agentmerge.assign import assign
 from agentmerge.frontmatter import parse_tools, thaw
-from agentmerge.model import AgentDoc, Block, BlockKind, Rule, Section, Value
+from agentmerge.model import AgentDoc, Block, BlockKind, Field, Rule, Section, Value
 from agentmerge.normalize import section_concept
 
 
@@ -239,10 +239,7 @@ def _display(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
 
-def _field_side(path: str, item: object) -> Side:
-    from agentmerge.model import Field
-
-    assert isinstance(item, Field)
+def _field_side(path: str, item: Field) -> Side:
     value = item.value
     text = ", ".join(parse_tools(value) or ()) if item.key in SET_KEYS else _display(thaw(value))
     return Side(path, item.span.start, item.span.end, text)

@@ -50,6 +50,7 @@ from agentmerge.markup import (
     relevel,
     shift,
     split_item,
+    strip_provenance,
 )
 from agentmerge.model import AgentDoc, Block, BlockKind, Rule, Section
 from agentmerge.outline import cluster_sections, cluster_tree, section_parents, title_section, walk_tree
@@ -489,7 +490,7 @@ class _Composer:
         first = own[0][old:] if own else rule.full_text + self.plan.newline
         out = [f"{indent}{marker} {first}" if first.strip() else f"{indent}{marker}{first}"]
         out += [shift(line, old, offset) for line in own[1:]]
-        out = [PROVENANCE.sub("", line) for line in out]
+        out = [strip_provenance(line) for line in out]
         out = [line for n, line in enumerate(out) if n == 0 or line.strip() or not own[n].strip()]
         if self.plan.provenance:
             self._annotate(out, r, offset)
@@ -504,7 +505,7 @@ class _Composer:
     def _annotate(self, out: list[str], r: int, offset: int) -> None:
         where = ", ".join(f"{self.docs[self.places[m].doc].path}:{self.places[m].rule.span.start}"
                           for m in self.rows[r].members).replace("-->", "-- >")
-        comment = f"<!-- from: {where} -->"
+        comment = f"{PROVENANCE}{where} -->"
         if any(FENCE.match(line) for line in out[1:]) or FENCE.match(out[0][offset:]):
             out.append(ensure_newline(out.pop(), self.plan.newline))
             out.append(" " * offset + comment + self.plan.newline)

@@ -15,8 +15,8 @@ from agentmerge.parse import split_lines
 
 #: A list item's marker with its indent and the spaces after it.
 MARKER = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|(?=[\r\n])|$)")
-#: A provenance comment written by ``--provenance``.
-PROVENANCE = re.compile(r"[ \t]*<!-- from: [^\n]*?-->")
+#: How a provenance comment written by ``--provenance`` opens.
+PROVENANCE = "<!-- from: "
 #: The opening or closing line of a fenced code block.
 FENCE = re.compile(r"[ \t]*(?:```|~~~)")
 
@@ -113,3 +113,21 @@ class TextBuilder:
 
     def text(self) -> str:
         return "".join(self.parts)
+
+
+def strip_provenance(line: str) -> str:
+    """Remove the ``<!-- from: ... -->`` comments ``--provenance`` wrote, and the blanks before them.
+
+    A left-to-right scan with ``str.find``, not a regular expression: a line of many unclosed
+    comments is read once (a lazy ``.*?-->`` rescans the rest of the line from every opening).
+    """
+    out = []
+    position = 0
+    while (start := line.find(PROVENANCE, position)) >= 0:
+        end = line.find("-->", start + len(PROVENANCE))
+        if end < 0 or "\n" in line[start:end]:
+            break
+        out.append(line[position:start].rstrip(" \t"))
+        position = end + 3
+    out.append(line[position:])
+    return "".join(out)

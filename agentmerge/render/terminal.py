@@ -6,14 +6,11 @@ Outside the pure core (it imports rich); the CLI decides whether colour is on (a
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 
 from agentmerge.diff import AgentDiff, ChangeKind
 from agentmerge.render.diff import text_lines
 
-_MARKS = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}")
 STYLES = {
     ChangeKind.ADDED: "green", ChangeKind.REMOVED: "red", ChangeKind.CHANGED: "yellow",
     ChangeKind.REWORDED: "yellow", ChangeKind.MOVED: "cyan", ChangeKind.RENAMED: "cyan",
@@ -35,12 +32,24 @@ def diff(result: AgentDiff) -> Text:
 
 
 def _words(line: str) -> Text:
-    """A detail line with ``[-removed-]`` in red and ``{+added+}`` in green (no markup parsing)."""
+    """A detail line with ``[-removed-]`` in red and ``{+added+}`` in green.
+
+    A left-to-right scan, not a regular expression: an unclosed mark is read once, so a line of
+    thousands of ``{+`` renders in linear time.
+    """
     out = Text()
-    last = 0
-    for found in _MARKS.finditer(line):
-        out.append(line[last : found.start()])
-        out.append(found.group(0), style="red" if found.group(1) is not None else "green")
-        last = found.end()
-    out.append(line[last:])
+    position = 0
+    while True:
+        marks = [(found, opener) for opener in ("[-", "{+") if (found := line.find(opener, position)) >= 0]
+        if not marks:
+            break
+        start, opener = min(marks)
+        closer = "-]" if opener == "[-" else "+}"
+        end = line.find(closer, start + 2)
+        if end < 0:
+            break
+        out.append(line[position:start])
+        out.append(line[start : end + 2], style="red" if opener == "[-" else "green")
+        position = end + 2
+    out.append(line[position:])
     return out
