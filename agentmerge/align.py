@@ -465,9 +465,17 @@ def _pairs(
             best = heapq.nlargest(CANDIDATES, overlap, key=overlap.__getitem__)
             candidates.update((min(a, b), max(a, b)) for b in best)
     else:
+        # Two rules of one list never share a group (see _compatible), so their pair is not
+        # scored: a list that repeats one rule a thousand times costs nothing.
+        lists = [(item.doc, _list_of(item)) for item in items]
         for members in index.values():
-            for position, a in enumerate(members):
-                candidates.update((a, b) for b in members[position + 1 :])
+            by_list: dict[tuple[int, tuple[tuple[str, ...], str | None, int]], list[int]] = defaultdict(list)
+            for a in members:
+                by_list[lists[a]].append(a)
+            parts = list(by_list.values())
+            for position, left in enumerate(parts):
+                for right in parts[position + 1 :]:
+                    candidates.update((min(a, b), max(a, b)) for a in left for b in right)
     pairs: dict[tuple[int, int], float] = {}
     contradictions = []
     for a, b in sorted(candidates):

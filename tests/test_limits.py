@@ -9,8 +9,8 @@
 - YAML is only loaded by safe loaders, and no tag runs code;
 - every regular expression of agentmerge/ finishes on 50,000-character adversarial lines.
 
-Slow paths found here that belong to merge, layout, align and the diff renderer are strict xfail
-tests: they pass the day the code is fixed, and then the mark must go.
+Slow paths found here in merge, layout, align and the diff renderer were fixed; each keeps a test
+with a deadline.
 """
 
 from __future__ import annotations
@@ -104,10 +104,10 @@ def _errors(result: Result) -> list[str]:
 
 def _hostile_runs() -> list[object]:
     """Every case through ``show``; the readable ones through ``consolidate`` too (a refusal happens
-    while reading, which every command shares). huge-rule-list is left to the xfail test below."""
+    while reading, which every command shares)."""
     runs = [pytest.param(case, "show", id=f"{case.name}-show") for case in hostile.CASES]
     return runs + [pytest.param(case, "consolidate", id=f"{case.name}-consolidate") for case in hostile.CASES
-                   if case.status == 0 and case.name != "huge-rule-list"]
+                   if case.status == 0]
 
 
 @pytest.mark.parametrize(("case", "command"), _hostile_runs())
@@ -176,16 +176,15 @@ def test_inline_markup_over_the_budget_is_plain_text_with_one_warning(monkeypatc
     assert paragraph.text.startswith("See **bold** **bold**")  # kept as written, not parsed
 
 
-# -- slow paths outside the parser (strict xfail: fix the code, then drop the mark) ---------------
+# -- slow paths outside the parser -----------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=TimeoutError,
-                   reason="align: every pair of a file's repeated rules is scored; 1,000 copies of one rule take "
-                   "5 s, 2,000 take 25 s, and a 250 kB file of them runs out of memory (hostile.py huge-rule-list)")
 def test_many_repeated_rules_consolidate_in_bounded_time() -> None:
+    """Rules of one list are never paired (they cannot share a group), so copies cost nothing."""
     doc = parse_agent("---\nname: a\n---\n" + "- Always validate input\n" * 1_000, path="a.md")
     with deadline(0.3):
-        merge_agents([doc])
+        result = merge_agents([doc])
+    assert result.text.count("- Always validate input\n") == 1_000  # nothing lost, nothing merged
 
 
 def test_reworded_rule_with_a_long_blank_line_consolidates_in_bounded_time() -> None:

@@ -16,7 +16,7 @@ from agentmerge.model import Value
 if TYPE_CHECKING:  # only for annotations: the diff and review renderers need escape() alone
     from agentmerge.report import MergeResult, Source
 
-_SPECIAL = re.compile(r"([\\`*_\[\]|<>#])")
+_SPECIAL = re.compile(r"([\\`*_\[\]|<>#~])")
 
 
 def escape(text: str, width: int = 120) -> str:
