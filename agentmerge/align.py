@@ -34,7 +34,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -72,11 +72,15 @@ SECTION_BONUS = 0.1
 #: optimum is narrow, neighbours of the grid score 0.68-0.80).
 SEMANTIC_WEIGHT = 0.7
 SEMANTIC_THRESHOLD = 0.45
-#: Partners per rule that :func:`align_pair` scores: those sharing the most IDF weight with it.
+#: Partners per rule that :func:`align_pair` and :func:`align_rules` score: those sharing the most
+#: IDF weight with it; align_rules scores at least PARTNERS_PER_DOC per variant, room for one
+#: partner in each other variant and as many near misses (1, 2 and 3 score alike on the five gold
+#: sets; on the corpus 2 halves the alignment time of scoring every pair that shares a stem).
 #: benchmarks/alignment.py --pairs and benchmarks/diff.py score alike with 10, 20 and 40 (python-pro
 #: 0.571 / 0.557 / 0.557); 10 bounds a diff of two 5,000-rule files to 100,000 scored pairs.
 CANDIDATES = 10
-#: Stems of a rule (its rarest) through which :func:`align_pair` retrieves those partners
+PARTNERS_PER_DOC = 2
+#: Stems of a rule (its rarest) through which those partners are retrieved
 #: (benchmarks/alignment.py --pairs on the seeds: 4 stems F1 0.710, 6 and more 0.718).
 RETRIEVAL_STEMS = 6
 #: Share of two clauses' common weight that must carry opposite signs to call a contradiction,
@@ -337,7 +341,8 @@ def align_rules(docs: Sequence[AgentDoc], *, threshold: float | None = None, emb
     if threshold is None:
         threshold = THRESHOLD if vectors is None else SEMANTIC_THRESHOLD
     scorer = Scorer(items, vectors)
-    pairs, contradictions = _pairs(items, scorer, threshold)
+    pairs, contradictions = _pairs(items, scorer, threshold, only=range(len(items)),
+                                   partners=max(CANDIDATES, PARTNERS_PER_DOC * len(docs)))
     groups = _cluster(items, pairs, threshold)
     return Alignment(items, groups, contradictions)
 
@@ -440,42 +445,36 @@ def _align_pair(left: AgentDoc, right: AgentDoc, threshold: float) -> PairAlignm
 
 
 def _pairs(
-    items: Sequence[Item], scorer: Scorer, threshold: float, *, only: frozenset[int] | None = None
+    items: Sequence[Item], scorer: Scorer, threshold: float, *, only: Iterable[int], partners: int = CANDIDATES,
 ) -> tuple[dict[tuple[int, int], float], tuple[Contradiction, ...]]:
-    """Similarity of every pair that shares a stem (found through an inverted index).
+    """Similarity of each rule of ``only`` with its ``partners`` most likely partners.
 
-    With ``only``, just the pairs with at least one member in ``only`` are scored, and of those
-    only each member's :data:`CANDIDATES` partners with the most shared IDF weight (blocking by
-    retrieval, then scoring: the pairs outside a rule's top list score too low to be chosen).
+    Blocking by retrieval, then scoring: a rule's candidates are the rules with the most IDF
+    weight shared through its :data:`RETRIEVAL_STEMS` rarest stems (an inverted index); pairs
+    outside a rule's top list score too low to be chosen. On the five gold sets, scoring every
+    pair that shares a stem instead gives the same F1 within one pair per set
+    (benchmarks/alignment.py) at twice the time on the corpus. Rules of one list are never
+    candidates of each other: they cannot share a group (see :func:`_compatible`), so a list
+    that repeats one rule a thousand times costs nothing.
     """
-    index: dict[str, list[int]] = defaultdict(list)
+    lists = [(item.doc, _list_of(item)) for item in items]
+    index: dict[str, dict[tuple[int, tuple[tuple[str, ...], str | None, int]], list[int]]] = defaultdict(
+        lambda: defaultdict(list))
     for number, signs in enumerate(scorer.signs):
         for stem in signs:
-            index[stem].append(number)
+            index[stem][lists[number]].append(number)
+    frequency = {stem: sum(map(len, buckets.values())) for stem, buckets in index.items()}
     candidates: set[tuple[int, int]] = set()
-    if only is not None:
-        for a in sorted(only):
-            overlap: dict[int, float] = defaultdict(float)
-            # Retrieval through the rarest stems only: a partner worth scoring shares one of them.
-            for stem in sorted(scorer.signs[a], key=lambda s: (len(index[s]), s))[:RETRIEVAL_STEMS]:
-                weight = scorer.weight[stem]
-                for b in index[stem]:
-                    overlap[b] += weight
-            overlap.pop(a, None)
-            best = heapq.nlargest(CANDIDATES, overlap, key=overlap.__getitem__)
-            candidates.update((min(a, b), max(a, b)) for b in best)
-    else:
-        # Two rules of one list never share a group (see _compatible), so their pair is not
-        # scored: a list that repeats one rule a thousand times costs nothing.
-        lists = [(item.doc, _list_of(item)) for item in items]
-        for members in index.values():
-            by_list: dict[tuple[int, tuple[tuple[str, ...], str | None, int]], list[int]] = defaultdict(list)
-            for a in members:
-                by_list[lists[a]].append(a)
-            parts = list(by_list.values())
-            for position, left in enumerate(parts):
-                for right in parts[position + 1 :]:
-                    candidates.update((min(a, b), max(a, b)) for a in left for b in right)
+    for a in sorted(only):
+        overlap: dict[int, float] = defaultdict(float)
+        for stem in sorted(scorer.signs[a], key=lambda s: (frequency[s], s))[:RETRIEVAL_STEMS]:
+            weight = scorer.weight[stem]
+            for bucket, members in index[stem].items():
+                if bucket != lists[a]:
+                    for b in members:
+                        overlap[b] += weight
+        best = heapq.nlargest(partners, overlap, key=overlap.__getitem__)
+        candidates.update((min(a, b), max(a, b)) for b in best)
     pairs: dict[tuple[int, int], float] = {}
     contradictions = []
     for a, b in sorted(candidates):
