@@ -25,6 +25,9 @@ stopped at :data:`THRESHOLD`. Two rules of one file share a group only as repeti
 in their own right (:data:`REPEAT_THRESHOLD`) and in different lists, since an author does not
 repeat a rule within one list ("Expected behavior" / "Actual behavior" are siblings, not copies).
 
+Work stays near-linear in the rules: equal rules are scored once, as one class, and each class
+scores only the partners an inverted index retrieves for it (blocking, then scoring).
+
 Every weight and threshold was chosen by sweeping it with benchmarks/alignment.py over five gold
 sets (../shared/gold/seeds.json and the four corpus sets in benchmarks/gold/) for the best mean F1.
 """
@@ -162,15 +165,17 @@ class Scorer:
     the stems of ``items``), so "reproduce" meets "reproduction".
     """
 
-    def __init__(self, items: Sequence[Item], vectors: Any = None) -> None:
-        """Args: items to compare; vectors: optional unit-length sentence embeddings, one row per item."""
+    def __init__(self, items: Sequence[Item], vectors: Any = None, counts: Sequence[int] | None = None) -> None:
+        """Args: items to compare; vectors: optional unit-length sentence embeddings, one row per
+        item; counts: how many rules each item stands for (its copies), for the IDF (default 1 each)."""
         self.family = stem_families(stem for item in items for stem in item.key.stems)
         self.signs = [self._signed(item.key.terms) for item in items]
+        counts = counts or [1] * len(items)
         frequency: dict[str, int] = defaultdict(int)
-        for signs in self.signs:
+        for signs, count in zip(self.signs, counts, strict=True):
             for stem in signs:
-                frequency[stem] += 1
-        total = len(items)
+                frequency[stem] += count
+        total = sum(counts)
         self.weight = {stem: math.log((total + 1) / (count + 1)) + 1.0 for stem, count in frequency.items()}
         self.emphasis = [self._emphasis(item.key) for item in items]
         self.mass = [math.fsum(self.weight[stem] * focus[stem] for stem in focus) for focus in self.emphasis]
@@ -337,14 +342,33 @@ def align_rules(docs: Sequence[AgentDoc], *, threshold: float | None = None, emb
         document repeats (pairwise similarity >= :data:`REPEAT_THRESHOLD`).
     """
     items = rule_items(docs)
-    vectors = embed([item.ref.rule.full_text for item in items]) if embed is not None and items else None
+    copies = _copies(items)
+    firsts = [items[members[0]] for members in copies]
+    vectors = embed([item.ref.rule.full_text for item in firsts]) if embed is not None and firsts else None
     if threshold is None:
         threshold = THRESHOLD if vectors is None else SEMANTIC_THRESHOLD
-    scorer = Scorer(items, vectors)
-    pairs, contradictions = _pairs(items, scorer, threshold, only=range(len(items)),
-                                   partners=max(CANDIDATES, PARTNERS_PER_DOC * len(docs)))
-    groups = _cluster(items, pairs, threshold)
+    scorer = Scorer(firsts, vectors, [len(members) for members in copies])
+    pairs, found = _pairs(firsts, scorer, threshold, only=range(len(firsts)),
+                          partners=max(CANDIDATES, PARTNERS_PER_DOC * len(docs)))
+    groups = _cluster(items, copies, pairs, threshold)
+    contradictions = tuple(replace(c, a=copies[c.a][0], b=copies[c.b][0]) for c in found)
     return Alignment(items, groups, contradictions)
+
+
+def _copies(items: Sequence[Item]) -> list[list[int]]:
+    """Indexes of ``items`` by copy class, in order of first appearance: rules of the same text
+    (whitespace aside) and label score alike against every other rule, so each class is scored
+    once, through its first member (whose heading context stands for all: keying classes by
+    context too scores the same on the five gold sets, and lets a file that repeats one rule
+    under a thousand headings cost a thousand classes). Copies are common (a quarter of the
+    corpus's rules within a role repeat a rule of another variant word for word), and a
+    collection replicated with small edits adds mostly copies: this keeps alignment near-linear
+    in them."""
+    classes: dict[tuple[str, str | None], list[int]] = {}
+    for number, item in enumerate(items):
+        rule = item.ref.rule
+        classes.setdefault((" ".join(rule.full_text.split()), rule.label), []).append(number)
+    return list(classes.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,7 +451,7 @@ def _align_pair(left: AgentDoc, right: AgentDoc, threshold: float) -> PairAlignm
                                    only=frozenset(range(len(items))) - taken)
     for a, b in anchored.items():
         pairs[(a, b)] = 1.0
-    groups = _cluster(items, pairs, threshold)
+    groups = _cluster(items, [[n] for n in range(len(items))], pairs, threshold)
     group_of = {member: number for number, group in enumerate(groups) for member in group.members}
     cross_pairs = {(a, b) if items[a].doc == 0 else (b, a): value for (a, b), value in pairs.items()
                    if items[a].doc != items[b].doc and value > 0 and a not in taken and b not in taken
@@ -512,8 +536,15 @@ def _link_mutual_best(items: Sequence[Item], pairs: dict[tuple[int, int], float]
             pairs[(this, that)] = max(value, threshold)
 
 
-def _cluster(items: Sequence[Item], pairs: dict[tuple[int, int], float], threshold: float) -> tuple[Group, ...]:
+def _cluster(
+    items: Sequence[Item], copies: Sequence[Sequence[int]], pairs: dict[tuple[int, int], float], threshold: float
+) -> tuple[Group, ...]:
     """Average-link agglomerative clustering over pairs of rules from different files.
+
+    ``copies`` partitions ``items`` into classes of equal rules and ``pairs`` scores classes (by
+    their index in ``copies``): a rule's similarity to another is its class's. Each class starts as
+    one cluster (split where two of its rules share a list), since equal rules are the first that
+    average link would join.
 
     The link between two clusters is the mean similarity of their cross-file pairs: pairs of
     one file's own rules are left out of the mean, because a file rarely restates itself and
@@ -521,24 +552,53 @@ def _cluster(items: Sequence[Item], pairs: dict[tuple[int, int], float], thresho
     pairs (score -1) forbid a merge, and a file's own repeats join only above
     :data:`REPEAT_THRESHOLD`.
     """
-    members: dict[int, list[int]] = {number: [number] for number in range(len(items))}
+    class_of = [0] * len(items)
+    for number, copy in enumerate(copies):
+        for n in copy:
+            class_of[n] = number
+
+    def similarity(c: int, d: int) -> float:
+        return 1.0 if c == d else pairs.get((min(c, d), max(c, d)), 0.0)
+
+    members: dict[int, list[int]] = {}
+    parts_of: list[list[int]] = []  # class -> its starting clusters
+    for group in copies:
+        parts: list[tuple[list[int], set[tuple[int, tuple[tuple[str, ...], str | None, int]]]]] = []
+        for n in group:
+            where = (items[n].doc, _list_of(items[n]))
+            part = next((part for part in parts if where not in part[1]), None)
+            if part is None:
+                parts.append(([n], {where}))
+            else:
+                part[0].append(n)
+                part[1].add(where)
+        parts_of.append([part[0][0] for part in parts])
+        members.update((part[0][0], part[0]) for part in parts)
     # Members per document of each cluster: the number of cross-file pairs between two clusters
     # is |A||B| minus the pairs inside one document, without walking every member pair.
-    per_doc: dict[int, Counter[int]] = {number: Counter((item.doc,)) for number, item in enumerate(items)}
+    per_doc: dict[int, Counter[int]] = {key: Counter(items[n].doc for n in found) for key, found in members.items()}
     total: dict[int, dict[int, float]] = defaultdict(dict)  # summed cross-file similarity
-    for (a, b), value in pairs.items():
-        if items[a].doc != items[b].doc:
-            total[a][b] = total[b][a] = value
+
+    def cross(a: int, b: int) -> int:
+        left, right = per_doc[a], per_doc[b]
+        return len(members[a]) * len(members[b]) - sum(count * right[doc] for doc, count in left.items())
 
     def link(a: int, b: int) -> float:
-        left, right = per_doc[a], per_doc[b]
-        same = sum(count * right[doc] for doc, count in left.items() if doc in right)
-        count = len(members[a]) * len(members[b]) - same
+        count = cross(a, b)
         if count == 0:
-            return pairs.get((min(members[a][0], members[b][0]), max(members[a][0], members[b][0])), 0.0)
+            return similarity(class_of[a], class_of[b])
         return total[a].get(b, 0.0) / count
 
-    heap = [(-value, a, b) for (a, b), value in pairs.items() if value >= threshold]
+    # Two starting clusters of one class never merge (the later one began with a rule whose list
+    # the earlier one holds), so only pairs of classes link clusters.
+    for (c, d), value in pairs.items():
+        for a in parts_of[c]:
+            for b in parts_of[d]:
+                if cross(a, b):
+                    total[a][b] = total[b][a] = value * cross(a, b)
+    heap = [(-link(a, b), min(a, b), max(a, b)) for (c, d), value in pairs.items() if value >= threshold
+            for a in parts_of[c] for b in parts_of[d]]
+    heap = [entry for entry in heap if -entry[0] >= threshold]
     heapq.heapify(heap)
     while heap:
         negative, a, b = heapq.heappop(heap)
@@ -546,7 +606,7 @@ def _cluster(items: Sequence[Item], pairs: dict[tuple[int, int], float], thresho
             continue
         if abs(link(a, b) + negative) > 1e-12:
             continue  # stale entry
-        if not _compatible(items, pairs, members[a], members[b]):
+        if not _compatible(items, class_of, similarity, members[a], members[b]):
             continue
         members[a].extend(members.pop(b))
         per_doc[a] += per_doc.pop(b)
@@ -558,19 +618,29 @@ def _cluster(items: Sequence[Item], pairs: dict[tuple[int, int], float], thresho
             score = link(a, other)
             if score >= threshold:
                 heapq.heappush(heap, (-score, min(a, other), max(a, other)))
-    return tuple(_group(items, pairs, tuple(sorted(members[n]))) for n in sorted(members))
+    return tuple(_group(items, class_of, similarity, tuple(sorted(members[n]))) for n in sorted(members))
 
 
-def _compatible(items: Sequence[Item], pairs: dict[tuple[int, int], float], left: list[int], right: list[int]) -> bool:
-    for a in left:
-        for b in right:
-            pair = (min(a, b), max(a, b))
-            value = pairs.get(pair, 0.0)
-            if value < 0:
-                return False
-            if items[a].doc == items[b].doc and (value < REPEAT_THRESHOLD or _list_of(items[a]) == _list_of(items[b])):
-                return False
-    return True
+def _compatible(
+    items: Sequence[Item], class_of: Sequence[int], similarity: Callable[[int, int], float],
+    left: list[int], right: list[int],
+) -> bool:
+    """Whether two clusters may merge: no contradicting pair, and a file's rules in both are
+    repeats (similarity >= :data:`REPEAT_THRESHOLD`) from different lists."""
+    def by_doc(cluster: list[int]) -> dict[int, set[int]]:
+        found: dict[int, set[int]] = defaultdict(set)
+        for n in cluster:
+            found[items[n].doc].add(n)
+        return found
+
+    left_docs, right_docs = by_doc(left), by_doc(right)
+    for doc in left_docs.keys() & right_docs.keys():
+        for a in left_docs[doc]:
+            for b in right_docs[doc]:
+                if similarity(class_of[a], class_of[b]) < REPEAT_THRESHOLD or _list_of(items[a]) == _list_of(items[b]):
+                    return False
+    left_classes, right_classes = {class_of[n] for n in left}, {class_of[n] for n in right}
+    return all(similarity(c, d) >= 0 for c in left_classes for d in right_classes)
 
 
 def _list_of(item: Item) -> tuple[tuple[str, ...], str | None, int]:
@@ -579,10 +649,15 @@ def _list_of(item: Item) -> tuple[tuple[str, ...], str | None, int]:
     return item.ref.section, item.ref.list_title, parent.span.start if parent is not None else 0
 
 
-def _group(items: Sequence[Item], pairs: dict[tuple[int, int], float], chosen: tuple[int, ...]) -> Group:
+def _group(
+    items: Sequence[Item], class_of: Sequence[int], similarity: Callable[[int, int], float], chosen: tuple[int, ...]
+) -> Group:
     if len(chosen) == 1:
         return Group(chosen, 1.0, "single rule")
-    values = [pairs.get((a, b), 0.0) for position, a in enumerate(chosen) for b in chosen[position + 1 :]]
+    counts = Counter(class_of[n] for n in chosen)
+    classes = sorted(counts)
+    summed = math.fsum(counts[c] * (counts[c] - 1) / 2 for c in classes) + math.fsum(
+        counts[c] * counts[d] * similarity(c, d) for position, c in enumerate(classes) for d in classes[position + 1 :])
     common = set.intersection(*(set(items[n].key.stems) for n in chosen))
     reason = "shared stems: " + ", ".join(sorted(common)) if common else "similar wording"
-    return Group(chosen, round(sum(values) / len(values), 3), reason)
+    return Group(chosen, round(summed / (len(chosen) * (len(chosen) - 1) / 2), 3), reason)

@@ -23,6 +23,7 @@ from agentmerge.normalize import (
     tokenize,
 )
 from agentmerge.parse import parse_agent
+from agentmerge.render.source import render_source
 from agentmerge.sections import align_sections
 
 DATA = Path(__file__).parent / "data" / "contradictions.tsv"
@@ -257,6 +258,20 @@ def test_alignment_does_not_depend_on_string_hashing() -> None:
         for seed in ("1", "2", "3")
     }
     assert len(outputs) == 1
+
+
+@requires_shared
+def test_copies_of_a_variant_join_its_groups() -> None:
+    """Three copies of one seed among the five: each rule of the copied seed has its three copies
+    in its group, never elsewhere (equal rules are scored once, as one class)."""
+    seeds = _seeds()
+    copies = [parse_agent(render_source(seeds[1]), path=f"copy-{n}.md") for n in range(3)]
+    copied = align_rules([*seeds, *copies])
+    texts = {n: " ".join(item.ref.rule.full_text.split()) for n, item in enumerate(copied.items)}
+    for group in copied.groups:
+        from_seed = {texts[m] for m in group.members if copied.items[m].doc == 1}
+        from_copies = [texts[m] for m in group.members if copied.items[m].doc >= len(seeds)]
+        assert sorted(from_copies) == sorted(3 * list(from_seed))
 
 
 def _gold_sets() -> list[Path]:

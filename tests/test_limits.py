@@ -187,6 +187,18 @@ def test_many_repeated_rules_consolidate_in_bounded_time() -> None:
     assert result.text.count("- Always validate input\n") == 1_000  # nothing lost, nothing merged
 
 
+def test_a_rule_repeated_under_many_headings_consolidates_in_bounded_time() -> None:
+    """Equal rules are scored once, as one class: 3,000 copies under 3,000 headings took 4 s when
+    every copy retrieved and scored its partners, and 0.4 s as one class."""
+    doc = parse_agent("---\nname: a\n---\n" + "".join(f"## Part {n}\n- Always validate input\n" for n in range(3_000)),
+                      path="a.md")
+    with deadline(2.0):
+        result = merge_agents([doc])
+    assert result.text.count("- Always validate input\n") == 3_000
+    (repeated,) = result.duplicates  # one within-file duplicate group, every copy in it
+    assert len(repeated.rules) == 3_000
+
+
 def test_reworded_rule_with_a_long_blank_line_consolidates_in_bounded_time() -> None:
     base = "---\nname: a\n---\n- Validate input\n- Write tests\n- Review code\n- Ship it\n"
     other = "---\nname: a\n---\n* Validate input from users\n" + " \t" * 40_000 + "\n  and forms\n"
