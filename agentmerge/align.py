@@ -580,6 +580,8 @@ def _cluster(
     total: dict[int, dict[int, float]] = defaultdict(dict)  # summed cross-file similarity
 
     def cross(a: int, b: int) -> int:
+        if len(members[a]) == 1 == len(members[b]):  # most clusters, before they merge
+            return int(items[a].doc != items[b].doc)
         left, right = per_doc[a], per_doc[b]
         return len(members[a]) * len(members[b]) - sum(count * right[doc] for doc, count in left.items())
 
@@ -594,8 +596,9 @@ def _cluster(
     for (c, d), value in pairs.items():
         for a in parts_of[c]:
             for b in parts_of[d]:
-                if cross(a, b):
-                    total[a][b] = total[b][a] = value * cross(a, b)
+                count = cross(a, b)
+                if count:
+                    total[a][b] = total[b][a] = value * count
     heap = [(-link(a, b), min(a, b), max(a, b)) for (c, d), value in pairs.items() if value >= threshold
             for a in parts_of[c] for b in parts_of[d]]
     heap = [entry for entry in heap if -entry[0] >= threshold]

@@ -237,3 +237,25 @@ def test_review_format_names_match_the_renderer_table() -> None:
     from agentmerge.render.review import RENDERERS
 
     assert tuple(sorted(RENDERERS)) == REVIEW_FORMATS
+
+
+# -- JSON layout ----------------------------------------------------------------------------------
+
+
+def test_json_output_has_the_standard_layout_whatever_encodes_it() -> None:
+    """orjson writes the bytes ``json.dumps(indent=2, ensure_ascii=False)`` writes, on a real
+    consolidate report (samples/, non-ASCII included); integers beyond 64 bits (YAML allows
+    them) fall back to the standard encoder instead of failing."""
+    from agentmerge.files import load_agents
+    from agentmerge.grouping import group_roles
+    from agentmerge.merge import consolidate
+    from agentmerge.render import dumps
+    from agentmerge.render import json as render_json
+
+    docs, _ = load_agents(sorted(str(p) for p in (Path(__file__).resolve().parent.parent / "samples").glob("*.md")))
+    results = consolidate(docs, [role.indexes for role in group_roles(docs)])
+    data = json.loads(render_json.consolidate(results, []))
+    data["note"] = "naïve – 日本語"
+    assert dumps(data) == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    big = {"value": 123456789012345678901234567890, "empty": [], "nested": {}}
+    assert dumps(big) == json.dumps(big, indent=2, ensure_ascii=False) + "\n"

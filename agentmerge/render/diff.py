@@ -6,12 +6,12 @@ format (rich) lives in :mod:`agentmerge.render.terminal`, outside the pure core.
 
 from __future__ import annotations
 
-import json as _json
 from collections.abc import Callable, Iterator
 from types import MappingProxyType
 from typing import Any
 
 from agentmerge.diff import AgentDiff, Change, ChangeKind, Side, Target, word_diff
+from agentmerge.render import dumps
 from agentmerge.render.markdown import escape
 
 #: Symbol in front of each change in the text format (as diff(1): ``-`` old, ``+`` new).
@@ -124,7 +124,7 @@ def as_dict(diff: AgentDiff, *, stat: bool = False) -> dict[str, Any]:
 
 def json(diff: AgentDiff, *, stat: bool = False) -> str:
     """The diff as indented JSON, keys in a fixed order."""
-    return _json.dumps(as_dict(diff, stat=stat), indent=2, ensure_ascii=False) + "\n"
+    return dumps(as_dict(diff, stat=stat))
 
 
 def _md_words(change: Change) -> str:

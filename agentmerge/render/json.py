@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from agentmerge.frontmatter import parse_tools, thaw
 from agentmerge.model import AgentDoc, Block, Diagnostic, Rule, Section, Span
+from agentmerge.render import dumps
 from agentmerge.report import MergeResult, Source
 
 SCHEMA_VERSION = 1
 
 
-def dumps(data: Any) -> str:
-    """Serialise with a stable layout: two-space indent, keys in insertion order, UTF-8 kept."""
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def span(value: Span | None) -> dict[str, int] | None:
