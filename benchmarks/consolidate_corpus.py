@@ -4,7 +4,8 @@ Each measurement runs in a child process of its own (this script with ``--child`
 peak memory (``ru_maxrss``) and its imports are its own:
 
 * ``parse``: read every file and parse it with markdown-it-py (CommonMark + tables), the floor;
-* ``consolidate``: what ``agentmerge consolidate --format json`` runs, stage by stage: read and
+* ``consolidate``: what ``agentmerge consolidate --format json`` runs (with the console script's
+  garbage-collector thresholds), stage by stage: read and
   parse (``load_agents``), group (``group_roles``, --group-by auto), merge every role
   (``merge.consolidate``) and render the JSON report;
 * ``group``: read, parse and group only.
@@ -103,8 +104,13 @@ def child(task: str, listing: Path, profile: bool) -> dict[str, object]:
                 markdown.parse(handle.read().decode("utf-8"))
         stages["parse"] = time.perf_counter() - started
         return {"stages": stages, "total": stages["parse"], "peak_mb": _peak_mb(), "files": len(paths)}
+    import gc
+
+    from agentmerge.cli import GC_THRESHOLDS
     from agentmerge.files import load_agents
     from agentmerge.grouping import group_roles
+
+    gc.set_threshold(*GC_THRESHOLDS)  # as the console script does (agentmerge.cli.main)
     from agentmerge.merge import consolidate
     from agentmerge.render import json as render_json
 

@@ -411,6 +411,82 @@ def test_core_imports_neither_click_nor_rich() -> None:
     assert done.stdout.strip() == "[]"
 
 
+#: Runs the console script's entry point with the arguments after ``-c CODE``, then writes the
+#: names of the loaded modules to stderr (stdout holds the command's output).
+_RUN_AND_LIST_MODULES = (
+    "import sys\nfrom agentmerge.cli import main\n"
+    "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    "print('modules:', *sorted(sys.modules), file=sys.stderr)\n"
+)
+
+
+def loaded_modules(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run ``agentmerge ARGS`` in a fresh interpreter; return it and the modules it loaded."""
+    done = subprocess.run([sys.executable, "-c", _RUN_AND_LIST_MODULES, *args], capture_output=True, text=True,
+                          check=True)
+    line = next(line for line in done.stderr.splitlines() if line.startswith("modules: "))
+    return done, set(line.split()[1:])
+
+
+@requires_shared
+def test_diff_of_two_files_loads_no_other_machinery() -> None:
+    """Start-up is most of ``agentmerge diff``'s time (benchmarks/diff.py): a plain text diff
+    loads neither the other commands nor the libraries only they use."""
+    first, second = seeds()[:2]
+    done, modules = loaded_modules("diff", first, second)
+    assert "+++ " in done.stdout
+    heavy = {"rich", "deepdiff", "numpy", "scipy", "datasketch", "jsonschema", "tempfile",
+             "agentmerge.merge", "agentmerge.findings", "agentmerge.dedup", "agentmerge.grouping",
+             "agentmerge.cli.check", "agentmerge.cli.consolidate", "agentmerge.cli.dedup",
+             "agentmerge.cli.review", "agentmerge.cli.show"}
+    assert heavy & modules == set()
+    assert {"agentmerge.cli.diff", "markdown_it", "yaml", "frontmatter"} <= modules  # the run did parse and diff
+
+
+def test_version_and_help_load_no_parser() -> None:
+    done, modules = loaded_modules("--version")
+    assert done.stdout.startswith("agentmerge, version ")
+    assert {"markdown_it", "yaml", "agentmerge.parse", "agentmerge.model"} & modules == set()
+    done, modules = loaded_modules("--help")
+    assert "diff " in done.stdout
+    assert {"markdown_it", "yaml", "agentmerge.parse"} & modules == set()
+
+
+def test_a_file_without_frontmatter_loads_no_yaml(tmp_path: Path) -> None:
+    """PyYAML is imported only to read a frontmatter block."""
+    path = tmp_path / "AGENTS.md"
+    path.write_text("# Rules\n\n- Always write tests\n")
+    done, modules = loaded_modules("show", str(path))
+    assert "Always write tests" in done.stdout
+    assert "yaml" not in modules
+
+
+def test_lazy_command_table_is_the_commands_the_modules_define() -> None:
+    """``COMMANDS`` (what ``--help`` lists and the group imports on demand) names every command
+    that a module of agentmerge.cli defines, under its own name, and nothing else."""
+    import click
+
+    from agentmerge.cli._common import COMMANDS
+
+    package = ROOT / "agentmerge" / "cli"
+    defined = {}
+    for path in sorted(package.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"agentmerge.cli.{path.stem}")
+        for attribute, value in vars(module).items():
+            if isinstance(value, click.Command):
+                defined[value.name] = (path.stem, attribute)
+    assert defined == dict(COMMANDS)
+    assert sorted(cli.commands) == sorted(COMMANDS)
+    for name, (module, attribute) in COMMANDS.items():
+        assert cli.commands[name] is getattr(importlib.import_module(f"agentmerge.cli.{module}"), attribute)
+    listed = run("--help").stdout.split("Commands:")[1]
+    for name in COMMANDS:
+        help_line = next(line for line in listed.splitlines() if line.split()[:1] == [name])
+        assert len(help_line.split()) > 1, f"{name} is listed without its short help"
+
+
 def test_ci_runs_the_readme_test_command() -> None:
     readme = (ROOT / "README.md").read_text()
     command = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]

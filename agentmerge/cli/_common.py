@@ -1,19 +1,39 @@
-"""What every command shares: the click group, exit statuses, input options and error handling."""
+"""What every command shares: the click group, exit statuses, input options and error handling.
+
+The group loads each command's module only when that command runs (or ``--help`` lists it), so
+that ``agentmerge diff`` imports nothing another command needs.
+"""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+import importlib
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from agentmerge import __version__
 from agentmerge.errors import AgentmergeError, InputError
-from agentmerge.files import DEFAULT_MAX_BYTES, load_agents
-from agentmerge.model import AgentDoc, Diagnostic, Severity
+from agentmerge.files import DEFAULT_MAX_BYTES
+
+if TYPE_CHECKING:
+    from agentmerge.model import AgentDoc, Diagnostic
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Every command: its name, and the module of ``agentmerge.cli`` and the attribute that define it.
+#: tests/test_cli.py keeps this table equal to the commands the modules define.
+COMMANDS = MappingProxyType({
+    "check": ("check", "check"),
+    "consolidate": ("consolidate", "consolidate"),
+    "dedup": ("dedup", "dedup"),
+    "diff": ("diff", "diff"),
+    "git-diff": ("diff", "git_diff"),
+    "review": ("review", "review"),
+    "show": ("show", "show"),
+})
 
 
 class Exit(enum.IntEnum):
@@ -34,6 +54,8 @@ def inputs(command: F) -> F:
 
 
 def load_inputs(paths: Sequence[str], max_bytes: int) -> tuple[list[AgentDoc], list[InputError]]:
+    from agentmerge.files import load_agents
+
     docs, errors = load_agents(paths, max_bytes=max_bytes)
     for error in errors:
         click.echo(error.format(), err=True)
@@ -42,12 +64,56 @@ def load_inputs(paths: Sequence[str], max_bytes: int) -> tuple[list[AgentDoc], l
 
 def has_fatal(docs: Sequence[AgentDoc]) -> bool:
     """Whether a readable file still held input agentmerge could not use (an alias bomb, ...)."""
+    from agentmerge.model import Severity
+
     return any(d.severity is Severity.ERROR for doc in docs for d in doc.diagnostics)
 
 
 def echo_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
     for item in diagnostics:
         click.echo(item.format(), err=True)
+
+
+class LazyCommands(MutableMapping[str, click.Command]):
+    """``click.Group.commands`` that imports a command's module on first lookup.
+
+    Listing the names (``list_commands``, click's "did you mean" hint) imports nothing; looking a
+    command up (running it, ``--help``, ``cli.commands["diff"]``) imports its module.
+
+    Args:
+        where: command name -> (module under ``agentmerge.cli``, attribute), as :data:`COMMANDS`.
+    """
+
+    def __init__(self, where: Mapping[str, tuple[str, str]]) -> None:
+        self._where = dict(where)
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            module, attribute = self._where[name]  # KeyError for an unknown command, as a dict
+            command = getattr(importlib.import_module(f"agentmerge.cli.{module}"), attribute)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"agentmerge.cli.{module}.{attribute} is not a click command")
+            self._loaded[name] = command
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        if name not in self:
+            raise KeyError(name)
+        self._where.pop(name, None)
+        self._loaded.pop(name, None)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._where or name in self._loaded
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._where, *self._loaded]))
+
+    def __len__(self) -> int:
+        return len(self._where.keys() | self._loaded.keys())
 
 
 class _Group(click.Group):
@@ -65,7 +131,8 @@ class _Group(click.Group):
             ctx.exit(Exit.ERROR)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=_Group, commands=LazyCommands(COMMANDS),
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="agentmerge")
 def cli() -> None:
     """Diff, merge and de-duplicate AI agent definitions (Markdown with YAML frontmatter).

@@ -6,12 +6,12 @@ import sys
 
 import click
 
-from agentmerge.cli._common import Exit, cli, has_fatal, inputs, load_inputs
+from agentmerge.cli._common import Exit, has_fatal, inputs, load_inputs
 
 CHECK_FORMATS = ("github", "json", "text")
 
 
-@cli.command()
+@click.command()
 @inputs
 @click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text", show_default=True)
 def check(paths: tuple[str, ...], max_bytes: int, fmt: str) -> None:

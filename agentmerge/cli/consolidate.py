@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from agentmerge.cli._common import Exit, cli, echo_diagnostics, inputs, load_inputs
+from agentmerge.cli._common import Exit, echo_diagnostics, inputs, load_inputs
 from agentmerge.files import safe_name, write_atomic
 from agentmerge.model import AgentDoc, Severity
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from agentmerge.merge import MergeOptions
 
 
-@cli.command()
+@click.command()
 @inputs
 @click.option("--format", "fmt", type=click.Choice(sorted(CONSOLIDATE_FORMATS)), default="text", show_default=True)
 @click.option("-o", "--output", "outdir", type=click.Path(file_okay=False),

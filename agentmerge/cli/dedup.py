@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from agentmerge.cli._common import Exit, cli, has_fatal, inputs, load_inputs
+from agentmerge.cli._common import Exit, has_fatal, inputs, load_inputs
 from agentmerge.errors import UsageError
 from agentmerge.files import read_text, write_atomic
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from agentmerge.dedup import Edit
 
 
-@cli.command()
+@click.command()
 @inputs
 @click.option("--format", "fmt", type=click.Choice(DEDUP_FORMATS), default="text", show_default=True)
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from agentmerge.cli._common import Exit, cli, echo_diagnostics
+from agentmerge.cli._common import Exit, echo_diagnostics
 from agentmerge.files import DEFAULT_MAX_BYTES, read_text
-from agentmerge.model import AgentDoc
+
+if TYPE_CHECKING:
+    from agentmerge.model import AgentDoc
 
 DIFF_FORMATS = ("json", "markdown", "terminal", "text")
 
@@ -58,7 +61,7 @@ def _show(old: AgentDoc, new: AgentDoc, *, fmt: str | None, stat: bool, quiet: b
     return result.differs
 
 
-@cli.command()
+@click.command()
 @click.argument("old", type=click.Path(dir_okay=False, allow_dash=True))
 @click.argument("new", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(DIFF_FORMATS),
@@ -90,7 +93,7 @@ def diff(old: str, new: str, fmt: str | None, quiet: bool, stat: bool, ignore_fr
     sys.exit(Exit.FOUND if differs else Exit.CLEAN)
 
 
-@cli.command("git-diff", context_settings={"ignore_unknown_options": True})
+@click.command("git-diff", context_settings={"ignore_unknown_options": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
               help="Refuse input files larger than this.")

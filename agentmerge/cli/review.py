@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from agentmerge.cli._common import Exit, cli
+from agentmerge.cli._common import Exit
 from agentmerge.files import DEFAULT_MAX_BYTES
 from agentmerge.model import Severity
 
@@ -20,7 +20,7 @@ FAIL_ON = {"info": Severity.INFO, "warning": Severity.WARNING, "error": Severity
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
-@cli.command()
+@click.command()
 @click.argument("args", nargs=-1, metavar="[BASE] [PATHS]...")
 @click.option("--head", metavar="REV", help="Revision to review [default: the working tree].")
 @click.option("--format", "fmt", type=click.Choice(REVIEW_FORMATS), default="text", show_default=True)

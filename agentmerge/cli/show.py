@@ -6,12 +6,12 @@ import sys
 
 import click
 
-from agentmerge.cli._common import Exit, cli, echo_diagnostics, has_fatal, inputs, load_inputs
+from agentmerge.cli._common import Exit, echo_diagnostics, has_fatal, inputs, load_inputs
 
 SHOW_FORMATS = ("json", "text")
 
 
-@cli.command()
+@click.command()
 @inputs
 @click.option("--format", "fmt", type=click.Choice(SHOW_FORMATS), default="text", show_default=True)
 def show(paths: tuple[str, ...], max_bytes: int, fmt: str) -> None:
