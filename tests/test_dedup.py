@@ -189,9 +189,10 @@ def test_fix_removes_repeats_atomically_and_the_result_parses(tmp_path: Path) ->
     shutil.copyfile(SEEDS / SEED_001, target)
     before = load(target)
     removed = {r.line: r.text for g in find_repeated_rules(before) for r in g.removable}
+    original = target.read_bytes()
     result = run("--fix", str(target))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines() == [f"{target}:{line}: removed: {text}" for line, text in sorted(removed.items())]
+    assert result.stderr.splitlines() == [f"{target}:{line}: removed: {text}" for line, text in sorted(removed.items())]
     after = load(target)
     kept = [ref.rule.full_text for ref in before.rules() if ref.rule.span.start not in removed]
     assert rule_texts(after) == kept
@@ -199,7 +200,12 @@ def test_fix_removes_repeats_atomically_and_the_result_parses(tmp_path: Path) ->
     assert find_repeated_rules(after) == ()
     assert not list(tmp_path.glob(".agentmerge-*"))  # no temporary file left behind
     again = run("--fix", str(target))
-    assert (again.exit_code, again.stdout) == (0, "")
+    assert (again.exit_code, again.stdout, again.stderr) == (0, "", "")
+    # What --fix printed is the diff it applied: reversed, it gives the original back.
+    restored = subprocess.run(["patch", "--quiet", "-R", str(target)], input=result.stdout, capture_output=True,
+                              text=True)
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    assert target.read_bytes() == original
 
 
 @requires_shared
@@ -281,6 +287,8 @@ def test_extract_is_a_diff_until_write_then_moves_the_rules(tmp_path: Path) -> N
     assert digest(tmp_path) == before
     written = run("--extract", str(claude), "--min-agents", "4", "--write", str(agents))
     assert written.exit_code == 0, written.stderr
+    assert written.stdout == preview.stdout  # the diff it applied, as previewed
+    assert f"wrote {claude}" in written.stderr.splitlines()
     shared = load(claude)
     assert shared.body.children[0].title == "Shared rules"
     moved = {" ".join(r.rule.source.split())[2:] for r in shared.rules()}

@@ -41,7 +41,9 @@ def dedup(paths: tuple[str, ...], max_bytes: int, fmt: str, threshold: float | N
     repeats, and rules that many agents share.
 
     Nothing is written without --fix (repeated rules) or --extract PATH --write (shared rules):
-    each file is replaced atomically, and the removed rules are listed. Exit status 0 when no
+    each file is replaced atomically, the unified diff of what was applied goes to standard output
+    (`patch -R -p1 < saved.diff`, run where dedup ran, restores the originals) and the removed rules are listed on
+    standard error. Exit status 0 when no
     duplicate is found (after --fix: none is left; with --dry-run or --extract alone: no change
     is pending), 1 otherwise, 2 when an input cannot be read or options conflict.
 
@@ -50,6 +52,7 @@ def dedup(paths: tuple[str, ...], max_bytes: int, fmt: str, threshold: float | N
       agentmerge dedup .claude/agents ~/.claude/agents
       agentmerge dedup --check .claude/agents          # in CI or pre-commit
       agentmerge dedup --fix --dry-run .claude/agents  # the diff --fix would apply
+      agentmerge dedup --fix .claude/agents > fix.diff  # undo: patch -R -p1 < fix.diff
       agentmerge dedup --extract CLAUDE.md --min-agents 5 .claude/agents
     """
     from agentmerge import dedup as core
@@ -94,15 +97,18 @@ def _usage(*, fix: bool, extract: bool, write: bool, dry_run: bool, check: bool,
 
 
 def _apply(edits: Sequence[Edit], *, dry_run: bool, left: bool) -> Exit:
-    """Print the diff of ``edits`` (``dry_run``: status 1 when one is pending), or write them and
-    list what they removed (status 1 when duplicates are ``left``)."""
+    """Print the diff of ``edits`` (``dry_run``: status 1 when one is pending), or write them,
+    print the diff they applied (the record that restores the inputs with ``patch -R``) and list
+    what they removed on standard error (status 1 when duplicates are ``left``)."""
     from agentmerge.render import dedup as render
 
     changes = [edit for edit in edits if edit.before != edit.after]
+    patch = render.unified(changes)
     if dry_run:
-        click.echo(render.unified(changes), nl=False)
+        click.echo(patch, nl=False)
         return Exit.FOUND if changes else Exit.CLEAN
     for edit in changes:
         write_atomic(edit.path, edit.after)
-    click.echo(render.removed(changes), nl=False)
+    click.echo(patch, nl=False)
+    click.echo(render.removed(changes), nl=False, err=True)
     return Exit.FOUND if left else Exit.CLEAN
