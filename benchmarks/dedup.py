@@ -10,8 +10,15 @@
 * ``--rules``: precision and recall of rule pairs on the five gold sets (../shared/gold/seeds.json,
   benchmarks/gold/*.json): pairs of one file in a repeated-rule group
   (:func:`agentmerge.dedup.find_repeated_rules`) at several thresholds, which chose
-  :data:`agentmerge.dedup.RULE_THRESHOLD`; and pairs of two files with equal comparator keys (what
-  :func:`agentmerge.dedup.find_shared_rules` joins).
+  :data:`agentmerge.dedup.RULE_THRESHOLD`; and pairs of two files with equal comparator keys (the
+  join of shared rules before rewordings joined; see ``--shared``).
+* ``--shared``: rules shared across agents (:func:`agentmerge.dedup.shared.shared_in`), found among
+  every rule of the corpus and the five seeds, so the comparator's IDF is the collection's: precision
+  and recall of the cross-file pairs of the five gold sets that end in one group, at several
+  thresholds (``equal keys`` is the join of equal comparator keys alone, as before rewordings
+  joined), which chose :data:`agentmerge.dedup.SHARED_THRESHOLD`; the time of each run and the
+  groups reaching ``MIN_AGENTS`` agents; then ``--sample N`` random reworded groups at the
+  default threshold, to read by eye.
 * ``--speed``: one run of markdown-it-py over every text, then one run of parse_agent and of each
   stage of :func:`agentmerge.dedup.dedup`, on the corpus and on ``--scale`` times as many files:
   the corpus plus k-1 replicas of it whose body words carry a per-replica suffix (:func:`replica`),
@@ -19,7 +26,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/dedup.py [--sample 12] [--rules] [--speed] [--scale 1,2,5,10]
+    .venv/bin/python benchmarks/dedup.py [--sample 12] [--rules] [--shared] [--speed] [--scale 1,2,5,10]
 """
 
 from __future__ import annotations
@@ -42,7 +49,8 @@ from agentmerge import parse_agent
 from agentmerge.align import rule_items
 from agentmerge.dedup import CopyKind, find_duplicate_agents, find_repeated_rules
 from agentmerge.dedup.agents import NEAR_THRESHOLD, exact_copies, near_copies
-from agentmerge.dedup.rules import MIN_AGENTS, RULE_THRESHOLD, align_each, repeats_in, shared_in
+from agentmerge.dedup.rules import RULE_THRESHOLD, align_each, repeats_in
+from agentmerge.dedup.shared import MIN_AGENTS, SHARED_THRESHOLD, SharedRule, shared_in
 from agentmerge.grouping import ContentIndex
 from agentmerge.model import AgentDoc
 from agentmerge.render.diff import summary
@@ -52,6 +60,7 @@ SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
 GOLD = [SHARED / "gold" / "seeds.json", *sorted((ROOT / "benchmarks" / "gold").glob("*.json"))]
 THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8)
+SHARED_THRESHOLDS = (1.01, 0.6, 0.65, 0.7, 0.72, 0.75, 0.8, 0.9)  # 1.01: equal keys only
 _DASHES = re.compile(r"\s*-{3,}\s*")
 
 
@@ -148,6 +157,60 @@ def rules() -> None:
           f"recall {hit / max(1, len(cross_gold)):.2f}  ({hit} of {len(cross)} found, {len(cross_gold)} in gold)")
 
 
+def _gold_pairs(path: Path) -> tuple[dict[tuple[str, int], str], set[frozenset[tuple[str, int]]],
+                                     set[frozenset[tuple[str, int]]]]:
+    """One gold set as (path, line) of each labelled rule -> its cluster, the cross-file pairs of one
+    cluster, and the related pairs (left out of the score); seeds' paths are ``seeds/NAME``."""
+    gold = json.loads(path.read_text())
+    root = "seeds/" if gold["root"] == "seeds" else ""
+
+    def where(item: str) -> tuple[str, int]:
+        prefix, line = item.split(":")
+        return root + gold["files"][prefix], int(line)
+
+    cluster = {where(item): cid for cid, items in gold["clusters"].items() for item in items}
+    cluster.update({where(item): item for item in gold.get("singletons", [])})
+    related = {frozenset((where(x), where(y))) for a, b in gold.get("related", [])
+               for x in gold["clusters"].get(a, [a]) for y in gold["clusters"].get(b, [b])}
+    positives = {frozenset((where(x), where(y))) for items in gold["clusters"].values()
+                 for x, y in itertools.combinations(items, 2) if x.split(":")[0] != y.split(":")[0]}
+    return cluster, positives, related
+
+
+def shared(texts: list[tuple[str, str]], sample: int) -> None:
+    seeds = sorted((SHARED / "seeds").glob("*.txt"))
+    docs = [parse_agent(text, path=path) for path, text in texts]
+    docs += [parse_agent(seed.read_text(encoding="utf-8"), path=f"seeds/{seed.name}") for seed in seeds]
+    aligned = align_each(docs)
+    sets = [_gold_pairs(path) for path in GOLD]
+    wanted = sum(len(positives) for _, positives, _ in sets)
+    print(f"shared rules among {len(docs)} files (corpus and seeds); cross-file pairs of {len(GOLD)} gold sets")
+    chosen: list[SharedRule] = []
+    for threshold in SHARED_THRESHOLDS:
+        started = time.perf_counter()
+        found = shared_in(docs, aligned, 1, threshold)
+        took = time.perf_counter() - started
+        hit = got = 0
+        for cluster, positives, related in sets:
+            pairs = set()
+            for rule in found:
+                labelled = [(at.path, at.line) for at in rule.rules if (at.path, at.line) in cluster]
+                pairs.update(frozenset(p) for p in itertools.combinations(labelled, 2)
+                             if p[0][0] != p[1][0] and frozenset(p) not in related)
+            hit, got = hit + len(pairs & positives), got + len(pairs)
+        many = [rule for rule in found if rule.agents >= MIN_AGENTS]
+        label = "equal keys" if threshold > 1 else f">= {threshold:.2f}"
+        print(f"  {label:<10}: precision {hit / max(1, got):.2f}  recall {hit / max(1, wanted):.2f}  "
+              f"({hit} of {got} found, {wanted} in gold); {len(many)} shared by >= {MIN_AGENTS} agents, "
+              f"{sum(1 for rule in many if rule.score < 1)} with rewordings; {took:.1f} s", flush=True)
+        if threshold == SHARED_THRESHOLD:
+            chosen = [rule for rule in many if rule.score < 1]
+    for rule in random.Random(6).sample(chosen, min(sample, len(chosen))):
+        print(f"  {rule.agents} agents, least similarity {rule.score:.2f}: {rule.text[:110]}")
+        for wording in rule.wordings[1:]:
+            print(f"      ~ {wording[:110]}")
+
+
 def _timed(label: str, run: Any, times: dict[str, float]) -> Any:
     started = time.perf_counter()
     value = run()
@@ -160,15 +223,18 @@ _NAME = re.compile(r"^[ \t]*name:[^\r\n]*", re.MULTILINE)
 
 
 def replica(path: str, text: str, k: int) -> tuple[str, str]:
-    """A distinct agent of the same size and structure: every word of 4+ letters of the body, and
-    the ``name``, get the suffix ``x<k>`` (``k`` as a letter), as does the file name, so replicas
-    share no words, rules, bodies or names with each other or the corpus."""
+    """A distinct agent of the same size and structure: every word of 4+ letters of the body gets
+    the prefix ``zx<k>``, and the ``name`` and the file name the suffix ``x<k>`` (``k`` as a
+    letter), so replicas share no words, rules, bodies or names with each other or the corpus.
+    (A suffix on body words let the comparator's stem families join them with the corpus's:
+    "optimizexa" extends "optim", so every replica rule was a rewording of its original.)"""
     doc = parse_agent(text, path=path)
     head = len(doc.frontmatter.source) + (1 if doc.bom else 0)
-    suffix = "x" + chr(ord("a") + k % 26)
-    front = _NAME.sub(lambda m: m.group(0).rstrip() + suffix, text[:head], count=1)
+    letter = chr(ord("a") + k % 26)
+    front = _NAME.sub(lambda m: m.group(0).rstrip() + "x" + letter, text[:head], count=1)
     stem, dot, ext = path.rpartition(".")
-    return f"r{k}/{stem}{suffix}{dot}{ext}", front + _WORD.sub(lambda m: m.group(0) + suffix, text[head:])
+    body = _WORD.sub(lambda m: "zx" + letter + m.group(0), text[head:])
+    return f"r{k}/{stem}x{letter}{dot}{ext}", front + body
 
 
 def speed(texts: list[tuple[str, str]], scales: list[int]) -> None:
@@ -197,8 +263,10 @@ def speed(texts: list[tuple[str, str]], scales: list[int]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sample", type=int, default=12, help="near-copy pairs to print (default 12)")
+    parser.add_argument("--sample", type=int, default=12,
+                        help="near-copy pairs, or with --shared reworded groups, to print (default 12)")
     parser.add_argument("--rules", action="store_true", help="rule-pair precision/recall on the gold sets")
+    parser.add_argument("--shared", action="store_true", help="shared-rule precision/recall and a sample of groups")
     parser.add_argument("--speed", action="store_true", help="time dedup beside markdown-it-py")
     parser.add_argument("--scale", default="1", help="comma-separated corpus multiples for --speed (default 1)")
     args = parser.parse_args(argv)
@@ -208,9 +276,11 @@ def main(argv: list[str] | None = None) -> int:
     texts = load_corpus()
     if args.rules:
         rules()
+    if args.shared:
+        shared(texts, args.sample)
     if args.speed:
         speed(texts, [int(k) for k in args.scale.split(",")])
-    if not (args.rules or args.speed):
+    if not (args.rules or args.shared or args.speed):
         copies(texts, args.sample)
     return 0
 

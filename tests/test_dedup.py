@@ -20,11 +20,14 @@ from click.testing import CliRunner, Result
 from conftest import CORPUS, MANIFEST, ROOT, SEEDS, read_source, requires_shared, shared_path
 
 from agentmerge import parse_agent
+from agentmerge.align import CONTAINMENT_WEIGHT, Scorer, compare_rules, rule_items
 from agentmerge.cli import cli
 from agentmerge.dedup import (
+    SHARED_THRESHOLD,
     CopyKind,
     RuleAt,
     Scope,
+    SharedRule,
     dedup,
     find_duplicate_agents,
     find_name_collisions,
@@ -33,12 +36,22 @@ from agentmerge.dedup import (
     remove_rules,
     scope_of,
 )
+from agentmerge.dedup.shared import MIN_STEMS, candidate_pairs
+from agentmerge.grouping import body_key
 from agentmerge.model import AgentDoc
+from agentmerge.normalize import rule_key
 
 SEED_001 = "001_d017a2a914e77492.txt"
 SAMPLES = ROOT / "samples"
 SCHEMA = json.loads((ROOT / "agentmerge" / "schemas" / "dedup.schema.json").read_text())
 LST97 = "lst97__claude-code-sub-agents"
+#: Three C++ agents of three collections, each stating "prefer the stack and RAII" its own way.
+CPP = ("0xfurai__claude-code-subagents/agents/cpp-expert.md",
+       "davepoon__claude-code-subagents-collection/subagents/cpp-engineer.md",
+       "wshobson__agents/plugins/systems-programming/agents/cpp-pro.md")
+RAII = ("Prefer using the stack and RAII over manual dynamic memory management.",
+        "Prefer stack allocation and RAII over manual memory",
+        "Prefer stack allocation and RAII over manual memory management")
 
 
 def run(*args: str) -> Result:
@@ -312,6 +325,138 @@ def test_extract_appends_to_an_existing_instructions_file(tmp_path: Path) -> Non
     assert b"\n" not in text.replace(b"\r\n", b"")  # the file's CRLF line endings are kept
 
 
+def cpp_texts() -> dict[str, str]:
+    return {path: read_source(shared_path("corpus", *path.split("/"))) for path in CPP}
+
+
+def raii(shared: tuple[SharedRule, ...]) -> list[SharedRule]:
+    """The shared rules about preferring the stack (not "RAII and smart pointers", a copied line)."""
+    return [rule for rule in shared if any("stack" in wording for wording in rule.wordings)]
+
+
+@requires_shared
+def test_a_rule_three_agents_word_differently_is_one_shared_rule() -> None:
+    docs = [parse_agent(text, path=path) for path, text in cpp_texts().items()]
+    (rule,) = raii(find_shared_rules(docs))
+    assert sorted(rule.wordings) == sorted(RAII) and rule.text == rule.wordings[0]
+    assert rule.agents == 3
+    assert [(at.path, at.line) for at in rule.rules] == [(CPP[0], 20), (CPP[1], 26), (CPP[2], 21)]
+    assert SHARED_THRESHOLD <= rule.score < 1
+    assert raii(find_shared_rules(docs, threshold=1.01)) == []  # no two of them have one comparator key
+
+
+@requires_shared
+def test_reworded_shared_rule_in_the_reports() -> None:
+    paths = [str(shared_path("corpus", *path.split("/"))) for path in CPP]
+    data = json.loads(run("--format", "json", *paths).stdout)
+    jsonschema.Draft202012Validator(SCHEMA).validate(data)
+    assert data["thresholds"]["shared"] == SHARED_THRESHOLD
+    (entry,) = [s for s in data["shared"] if "stack" in s["text"]]
+    assert sorted(entry["wordings"]) == sorted(RAII) and entry["score"] >= SHARED_THRESHOLD
+    text = run("--format", "text", *paths).stdout
+    assert f"shared rule, 3 agents: {entry['text']}  (3 wordings, similarity >= {entry['score']:.2f})" in text
+    others = "".join(f"<br>~ {wording}" for wording in entry["wordings"][1:])
+    assert f"| {entry['text']}{others} | 3 |" in run("--format", "markdown", *paths).stdout
+    strict = json.loads(run("--format", "json", "--shared-threshold", "1", *paths).stdout)["shared"]
+    assert len(strict) < len(data["shared"]) and all(s["score"] == 1 for s in strict)
+
+
+@requires_shared
+def test_a_rule_contradicting_the_shared_one_never_joins() -> None:
+    contrary = "Avoid stack allocation and RAII; prefer manual memory management"
+    comparison = compare_rules(RAII[2], contrary)
+    assert comparison.contradiction and comparison.similarity >= SHARED_THRESHOLD  # would join otherwise
+    texts = cpp_texts()
+    texts[CPP[0]] = texts[CPP[0]].replace(RAII[0], contrary, 1)
+    docs = [parse_agent(text, path=path) for path, text in texts.items()]
+    (rule,) = raii(find_shared_rules(docs, min_agents=2))
+    assert sorted(rule.wordings) == sorted(RAII[1:]) and rule.agents == 2
+    assert CPP[0] not in {at.path for at in rule.rules}
+
+
+@requires_shared
+def test_two_wordings_in_one_agent_count_as_one_agent() -> None:
+    texts = cpp_texts()
+    del texts[CPP[0]]
+    own = f"- {RAII[1]}\n"
+    assert texts[CPP[1]].count(own) == 1
+    texts[CPP[1]] = texts[CPP[1]].replace(own, own + f"- {RAII[2]}\n")  # cpp-pro's wording too
+    docs = [parse_agent(text, path=path) for path, text in texts.items()]
+    (rule,) = raii(find_shared_rules(docs, min_agents=2))
+    assert sorted(rule.wordings) == sorted(RAII[1:]) and rule.agents == 2
+    assert [at.path for at in rule.rules] == [CPP[1], CPP[1], CPP[2]]
+    assert raii(find_shared_rules(docs)) == []  # two agents, not three
+
+
+@requires_shared
+def test_equal_key_groups_are_found_whole_among_rewordings() -> None:
+    docs = [load(p) for p in sorted(shared_path("corpus", LST97).rglob("*.md"))]
+    by_key: dict[tuple[tuple[str, int], ...], list[tuple[str, int]]] = defaultdict(list)
+    agents: dict[tuple[tuple[str, int], ...], set[str]] = defaultdict(set)
+    for doc in docs:  # the equal-key join, computed here without agentmerge.dedup
+        for ref in doc.rules():
+            terms = rule_key(ref.rule.full_text).terms
+            if terms and not ref.rule.children:
+                by_key[terms].append((doc.path, ref.rule.span.start))
+                agents[terms].add(body_key(doc))
+    expected = {frozenset(where) for terms, where in by_key.items() if len(agents[terms]) >= 3}
+    exact = find_shared_rules(docs, threshold=1.01)
+    assert {frozenset((at.path, at.line) for at in rule.rules) for rule in exact} == expected
+    assert all(rule.score == 1.0 for rule in exact)
+    group_of = {(at.path, at.line): n for n, rule in enumerate(find_shared_rules(docs)) for at in rule.rules}
+    for where in expected:
+        assert len({group_of[at] for at in where}) == 1
+
+
+@requires_shared
+def test_candidate_pairs_propose_every_pair_sharing_enough_weight() -> None:
+    """The blocking's promise (prefix filtering is exact for it): without a posting cap or a limit
+    on partners, every pair where the lighter rule shares weight with the other reaching ``floor``
+    as a Dice coefficient is proposed."""
+    docs = [load(p) for p in sorted(shared_path("corpus", LST97, "agents", "development").glob("*.md"))][:6]
+    scorer = Scorer(rule_items(docs))
+    rows = [n for n, signs in enumerate(scorer.signs) if len(signs) >= MIN_STEMS]
+    floor = 0.6
+    pairs = candidate_pairs(scorer, rows, floor=floor, cap=len(rows), partners=len(rows))
+    proposed = {tuple(pair) for pair in pairs.tolist()}
+    wanted = set()
+    for a in rows:
+        for b in rows:
+            if (scorer.mass[a], a) < (scorer.mass[b], b):
+                shared = scorer.signs[a].keys() & scorer.signs[b].keys()
+                cover = sum(scorer.weight[f] * scorer.emphasis[a][f] for f in shared)
+                if 2 * cover >= floor * (scorer.mass[a] + scorer.mass[b]):
+                    wanted.add((min(a, b), max(a, b)))
+    assert len(wanted) >= 20 and wanted <= proposed
+    assert len(proposed) < len(rows) * (len(rows) - 1) / 20  # blocking: far from every pair
+
+
+def test_shared_threshold_is_above_the_comparators_containment_ceiling() -> None:
+    assert SHARED_THRESHOLD > CONTAINMENT_WEIGHT
+
+
+@requires_shared
+def test_extract_writes_one_wording_of_a_reworded_rule_and_removes_every_wording(tmp_path: Path) -> None:
+    agents = tmp_path / "agents"
+    agents.mkdir()
+    for path, text in cpp_texts().items():
+        (agents / Path(path).name).write_bytes(text.encode("utf-8"))
+    before = {str(path): load(path) for path in sorted(agents.glob("*.md"))}
+    shared = find_shared_rules(list(before.values()))
+    (rule,) = raii(shared)
+    claude = tmp_path / "CLAUDE.md"
+    result = run("--extract", str(claude), "--write", str(agents))
+    assert result.exit_code == 0, result.stderr
+    written = [" ".join(ref.rule.source.split())[2:] for ref in load(claude).rules()]
+    assert [wording for wording in RAII if wording in written] == [rule.text]
+    removed = {(at.path, at.line) for s in shared for at in s.rules}
+    for path, doc in before.items():
+        after = load(Path(path))
+        assert rule_texts(after) == [ref.rule.full_text for ref in doc.rules()
+                                     if (path, ref.rule.span.start) not in removed]
+        assert not set(RAII) & {ref.rule.full_text for ref in after.rules()}
+
+
 # -- the report ------------------------------------------------------------------------------------
 
 
@@ -397,3 +542,4 @@ def test_help_states_the_default_thresholds() -> None:
     text = " ".join(CliRunner().invoke(cli, ["dedup", "--help"]).stdout.split())
     assert f"near-copy agents [default: {NEAR_THRESHOLD}]" in text
     assert f"repeats [default: {RULE_THRESHOLD}]" in text
+    assert f"the wording kept [default: {SHARED_THRESHOLD}]" in text

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
               help="Least similarity of the rules a file repeats [default: 0.6].")
 @click.option("--min-agents", type=click.IntRange(min=2), default=3, show_default=True, metavar="K",
               help="Report rules that at least K agents share (exact copies count once).")
+@click.option("--shared-threshold", type=click.FloatRange(0, 1), default=None,
+              help="Least similarity of a reworded shared rule to the wording kept [default: 0.75].")
 @click.option("--check", is_flag=True, help="No report: one 'path:line: message' line per duplicate.")
 @click.option("--fix", is_flag=True, help="Remove the rules each file repeats, keeping one per group.")
 @click.option("--extract", "extract_path", type=click.Path(dir_okay=False),
@@ -36,7 +38,8 @@ if TYPE_CHECKING:
 @click.option("--dry-run", is_flag=True,
               help="With --fix: print the unified diff, change nothing (what --extract does without --write).")
 def dedup(paths: tuple[str, ...], max_bytes: int, fmt: str, threshold: float | None, rule_threshold: float | None,
-          min_agents: int, check: bool, fix: bool, extract_path: str | None, write: bool, dry_run: bool) -> None:
+          min_agents: int, shared_threshold: float | None, check: bool, fix: bool, extract_path: str | None,
+          write: bool, dry_run: bool) -> None:
     """Find duplicate agents (exact copies, near copies, name collisions), rules an agent
     repeats, and rules that many agents share.
 
@@ -65,11 +68,12 @@ def dedup(paths: tuple[str, ...], max_bytes: int, fmt: str, threshold: float | N
     if extract_path is not None:  # the shared file is an output, not an agent to deduplicate
         docs = [doc for doc in docs if os.path.realpath(doc.path) != os.path.realpath(extract_path)]
     rules = core.RULE_THRESHOLD if rule_threshold is None else rule_threshold
+    joined = core.SHARED_THRESHOLD if shared_threshold is None else shared_threshold
     if fix:
         edits, left = core.plan_fixes(docs, threshold=rules)
         sys.exit(_apply(edits, dry_run=dry_run, left=left))
     if extract_path is not None:
-        shared = core.find_shared_rules(docs, min_agents=min_agents)
+        shared = core.find_shared_rules(docs, min_agents=min_agents, threshold=joined)
         exists = os.path.exists(extract_path)
         existing = read_text(extract_path, max_bytes=max_bytes, allow_empty=True) if exists else ""
         if not shared:
@@ -77,7 +81,8 @@ def dedup(paths: tuple[str, ...], max_bytes: int, fmt: str, threshold: float | N
         edits = core.extract_shared(docs, shared, path=extract_path, existing=existing) if shared else ()
         sys.exit(_apply(edits, dry_run=not write, left=False))
     near = core.NEAR_THRESHOLD if threshold is None else threshold
-    result = core.dedup(docs, threshold=near, rule_threshold=rules, min_agents=min_agents, home=os.path.expanduser("~"))
+    result = core.dedup(docs, threshold=near, rule_threshold=rules, min_agents=min_agents, shared_threshold=joined,
+                        home=os.path.expanduser("~"))
     click.echo(render.check(result) if check else render.RENDERERS[fmt](result), nl=False)
     sys.exit(Exit.FOUND if result.found else Exit.CLEAN)
 

@@ -3,8 +3,9 @@ and rules many agents share; and the edits that remove them.
 
 * :mod:`agentmerge.dedup.agents`: exact and near copies, name collisions and Claude Code's
   precedence among them.
-* :mod:`agentmerge.dedup.rules`: rules one file repeats (:func:`find_repeated_rules`), rules at
-  least K agents share (:func:`find_shared_rules`).
+* :mod:`agentmerge.dedup.rules`: rules one file repeats (:func:`find_repeated_rules`).
+* :mod:`agentmerge.dedup.shared`: rules at least K agents share, reworded or not
+  (:func:`find_shared_rules`).
 * :mod:`agentmerge.dedup.edit`: removing repeated rules (:func:`fix_repeats`, :func:`plan_fixes`),
   moving shared rules into one instructions file (:func:`extract_shared`).
 
@@ -32,26 +33,24 @@ from agentmerge.dedup.agents import (
 )
 from agentmerge.dedup.edit import Edit, extract_shared, fix_repeats, plan_fixes, remove_rules, shared_text
 from agentmerge.dedup.rules import (
-    MIN_AGENTS,
     RULE_THRESHOLD,
     Aligned,
     RepeatedRules,
     RuleAt,
-    SharedRule,
     align_each,
     find_repeated_rules,
-    find_shared_rules,
     repeats_in,
-    shared_in,
 )
+from agentmerge.dedup.shared import MIN_AGENTS, SHARED_THRESHOLD, SharedRule, find_shared_rules, shared_in
 from agentmerge.grouping import ContentIndex
 from agentmerge.model import AgentDoc
 
 __all__ = [
-    "MIN_AGENTS", "NEAR_THRESHOLD", "RULE_THRESHOLD", "AgentCopies", "Aligned", "Copy", "CopyKind", "DedupResult",
-    "Edit", "NameCollision", "NamedAgent", "RepeatedRules", "RuleAt", "Scope", "SharedRule", "align_each",
-    "dedup", "extract_shared", "find_duplicate_agents", "find_name_collisions", "find_repeated_rules",
-    "find_shared_rules", "fix_repeats", "plan_fixes", "remove_rules", "repeats_in", "scope_of", "shared_text",
+    "MIN_AGENTS", "NEAR_THRESHOLD", "RULE_THRESHOLD", "SHARED_THRESHOLD", "AgentCopies", "Aligned", "Copy",
+    "CopyKind", "DedupResult", "Edit", "NameCollision", "NamedAgent", "RepeatedRules", "RuleAt", "Scope",
+    "SharedRule", "align_each", "dedup", "extract_shared", "find_duplicate_agents", "find_name_collisions",
+    "find_repeated_rules", "find_shared_rules", "fix_repeats", "plan_fixes", "remove_rules", "repeats_in", "scope_of",
+    "shared_text",
 ]
 
 
@@ -66,6 +65,7 @@ class DedupResult:
     threshold: float
     rule_threshold: float
     min_agents: int
+    shared_threshold: float = SHARED_THRESHOLD
 
     @property
     def found(self) -> bool:
@@ -74,7 +74,8 @@ class DedupResult:
 
 
 def dedup(docs: Sequence[AgentDoc], *, threshold: float = NEAR_THRESHOLD, rule_threshold: float = RULE_THRESHOLD,
-          min_agents: int = MIN_AGENTS, home: str | None = None) -> DedupResult:
+          min_agents: int = MIN_AGENTS, shared_threshold: float = SHARED_THRESHOLD,
+          home: str | None = None) -> DedupResult:
     """Run every check on ``docs``: copies, name collisions, repeated rules, shared rules.
 
     Each body's rules are aligned once (:func:`align_each`) for both rule checks.
@@ -84,14 +85,17 @@ def dedup(docs: Sequence[AgentDoc], *, threshold: float = NEAR_THRESHOLD, rule_t
         threshold: least body similarity of a near copy, 0-1 exclusive (default :data:`NEAR_THRESHOLD`).
         rule_threshold: least score of a group of repeated rules (:data:`RULE_THRESHOLD`).
         min_agents: least number of agents stating a shared rule, >= 2.
+        shared_threshold: least similarity of a shared rule's wordings to the one kept, 0-1
+            (:data:`SHARED_THRESHOLD`).
         home: the user's home folder (:func:`scope_of`).
 
     Raises:
         ValueError: ``min_agents`` below 2, ``threshold`` not strictly between 0 and 1 (the LSH
-            index needs that), or ``rule_threshold`` outside 0-1.
+            index needs that), or ``rule_threshold`` or ``shared_threshold`` outside 0-1.
     """
-    if min_agents < 2 or not (0 < threshold < 1 and 0 <= rule_threshold <= 1):
-        raise ValueError("min_agents must be at least 2, threshold within 0-1 exclusive, rule_threshold within 0-1")
+    if min_agents < 2 or not (0 < threshold < 1 and 0 <= rule_threshold <= 1 and 0 <= shared_threshold <= 1):
+        raise ValueError("min_agents must be at least 2, threshold within 0-1 exclusive, "
+                         "rule_threshold and shared_threshold within 0-1")
     index = ContentIndex.build(docs)
     order = {doc.path: number for number, doc in enumerate(docs)}
     aligned = align_each(docs)
@@ -101,6 +105,6 @@ def dedup(docs: Sequence[AgentDoc], *, threshold: float = NEAR_THRESHOLD, rule_t
         copies=(*exact_copies(docs, index), *near_copies(docs, index, threshold)),
         collisions=find_name_collisions(docs, home=home),
         repeats=tuple(repeats),
-        shared=tuple(shared_in(docs, aligned, min_agents)),
-        threshold=threshold, rule_threshold=rule_threshold, min_agents=min_agents,
+        shared=tuple(shared_in(docs, aligned, min_agents, shared_threshold)),
+        threshold=threshold, rule_threshold=rule_threshold, min_agents=min_agents, shared_threshold=shared_threshold,
     )

@@ -12,7 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from agentmerge.dedup.rules import RULE_THRESHOLD, RepeatedRules, RuleAt, SharedRule, align_each, repeats_in
+from agentmerge.dedup.rules import RULE_THRESHOLD, RepeatedRules, RuleAt, align_each, repeats_in
+from agentmerge.dedup.shared import SharedRule
 from agentmerge.model import AgentDoc, Rule
 from agentmerge.parse import split_lines
 from agentmerge.render.source import render_source

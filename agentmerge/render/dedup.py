@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from agentmerge.dedup import AgentCopies, Copy, CopyKind, DedupResult, Edit, NameCollision, RuleAt
+from agentmerge.dedup import AgentCopies, Copy, CopyKind, DedupResult, Edit, NameCollision, RuleAt, SharedRule
 from agentmerge.diff import ChangeKind, Target
 from agentmerge.render.diff import summary
 from agentmerge.render.markdown import escape
@@ -73,10 +73,15 @@ def text(result: DedupResult) -> str:
         out.append(f"repeated rules: {repeat.path}  ({repeat.score:.2f}, {repeat.reason})")
         out.extend(_rule_lines(repeat.rules, keep=repeat.keep, with_path=False))
     for rule in result.shared:
-        out.append(f"shared rule, {rule.agents} agents: {_clip(rule.text)}")
+        out.append(f"shared rule, {rule.agents} agents: {_clip(rule.text)}{_reworded(rule)}")
         out.extend(_rule_lines(rule.rules, keep=None, with_path=True))
     out.append(f"summary: {_summary_line(result)}")
     return "\n".join(out) + "\n"
+
+
+def _reworded(rule: SharedRule) -> str:
+    """How many wordings a shared rule has and how close they are, when it has more than one."""
+    return f"  ({len(rule.wordings)} wordings, similarity >= {rule.score:.2f})" if len(rule.wordings) > 1 else ""
 
 
 def _copy_detail(group: AgentCopies, copy: Copy) -> str:
@@ -144,15 +149,16 @@ def data(result: DedupResult) -> dict[str, Any]:
     """The report as plain data (agentmerge/schemas/dedup.schema.json)."""
     return {
         "version": SCHEMA_VERSION,
-        "thresholds": {"near_copy": result.threshold, "rule": result.rule_threshold, "min_agents": result.min_agents},
+        "thresholds": {"near_copy": result.threshold, "rule": result.rule_threshold, "min_agents": result.min_agents,
+                       "shared": result.shared_threshold},
         "summary": _counts(result),
         "copies": [{"kind": g.kind.value, "path": g.path, "copies": [_copy(c) for c in g.copies]}
                    for g in result.copies],
         "collisions": [_collision(c) for c in result.collisions],
         "repeats": [{"path": g.path, "score": g.score, "reason": g.reason, "keep": g.keep,
                      "rules": [_rule(r) for r in g.rules]} for g in result.repeats],
-        "shared": [{"text": s.text, "section": s.section, "agents": s.agents, "rules": [_rule(r) for r in s.rules]}
-                   for s in result.shared],
+        "shared": [{"text": s.text, "section": s.section, "agents": s.agents, "wordings": list(s.wordings),
+                    "score": s.score, "rules": [_rule(r) for r in s.rules]} for s in result.shared],
     }
 
 
@@ -200,7 +206,8 @@ def markdown(result: DedupResult) -> str:
                 "| rule | agents | where |", "|---|---:|---|"]
         for s in result.shared:
             where = "<br>".join(_code(f"{r.path}:{r.line}") for r in s.rules)
-            out.append(f"| {escape(s.text)} | {s.agents} | {where} |")
+            also = "".join(f"<br>~ {escape(wording)}" for wording in s.wordings[1:])
+            out.append(f"| {escape(s.text)}{also} | {s.agents} | {where} |")
     return "\n".join(out) + "\n"
 
 
