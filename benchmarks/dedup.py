@@ -21,8 +21,9 @@
   default threshold, to read by eye.
 * ``--speed``: one run of markdown-it-py over every text, then one run of parse_agent and of each
   stage of :func:`agentmerge.dedup.dedup`, on the corpus and on ``--scale`` times as many files:
-  the corpus plus k-1 replicas of it whose body words carry a per-replica suffix (:func:`replica`),
-  so the replicas are distinct agents of the same size and structure, not copies.
+  the corpus plus k-1 replicas of it whose body words carry a per-replica prefix (:func:`replica`),
+  so the replicas are distinct agents of the same size and structure, not copies. The garbage
+  collector runs with the console script's thresholds (:data:`agentmerge.cli.GC_THRESHOLDS`).
 
 Usage::
 
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import itertools
 import json
 import random
@@ -47,6 +49,7 @@ from markdown_it import MarkdownIt
 
 from agentmerge import parse_agent
 from agentmerge.align import rule_items
+from agentmerge.cli import GC_THRESHOLDS
 from agentmerge.dedup import CopyKind, find_duplicate_agents, find_repeated_rules
 from agentmerge.dedup.agents import NEAR_THRESHOLD, exact_copies, near_copies
 from agentmerge.dedup.rules import RULE_THRESHOLD, align_each, repeats_in
@@ -238,6 +241,7 @@ def replica(path: str, text: str, k: int) -> tuple[str, str]:
 
 
 def speed(texts: list[tuple[str, str]], scales: list[int]) -> None:
+    gc.set_threshold(*GC_THRESHOLDS)  # as the console script runs: the collector walks the parsed corpus less
     markdown = MarkdownIt("commonmark").enable("table")
     for scale in scales:
         batch = texts + [replica(path, text, k) for k in range(1, scale) for path, text in texts]

@@ -48,9 +48,9 @@ MIN_AGENTS = 3
 #: precision / recall 0.94 / 0.16 at 0.6, 0.97 / 0.11 at 0.7, 1.00 / 0.06 at 0.72, 1.00 / 0.05 at
 #: 0.75, 1.00 / 0.03 at 0.8 (equal keys alone: 1.00 / 0.00); the gold pairs are rewordings within
 #: one role, most of them freer than a shared file can stand for. 30 random corpus groups with
-#: rewordings read by eye: about 20 right throughout at 0.72, 22 at 0.75 (the others hold a
-#: template line with another slot filled in, "Work with performance-engineer on tuning" /
-#: "... on performance errors"); precision first, since ``--extract`` deletes the rules.
+#: rewordings read by eye: about 20 right throughout at 0.72, 22 at 0.75 (most of the others
+#: join template lines with another slot filled in, "Query context manager for Django / React
+#: project requirements and architecture"); precision first, since ``--extract`` deletes rules.
 SHARED_THRESHOLD = 0.75
 #: Least number of content stems (comparator stem families) of a rule that joins others by
 #: rewording. Read on the corpus: at 0.75-0.8 without it, a third of 30 groups joined short rules
