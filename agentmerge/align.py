@@ -268,6 +268,13 @@ class Scorer:
                     best = (round(min(cover, 1.0), 3), sorted(flipped))
         return best
 
+    def opposed(self, a: int, b: int, opposite: float) -> tuple[float, list[str]] | None:
+        """:meth:`contradiction` of ``a`` and ``b``, tried only when ``opposite`` (the flipped share
+        :meth:`score` returned) reaches :data:`CONTRADICTION_SHARE` or the two swap alternatives."""
+        if opposite >= CONTRADICTION_SHARE or (opposite > 0 and self.swapped(a, b)):
+            return self.contradiction(a, b)
+        return None
+
     def swapped(self, a: int, b: int) -> bool:
         """Whether ``a`` and ``b`` trade places between what they ask for and what they reject.
 
@@ -315,8 +322,7 @@ def compare_rules(a: str, b: str, *, context: Sequence[str] = ()) -> Comparison:
     )
     scorer = Scorer(items)
     similarity, opposite, shared = scorer.score(0, 1)
-    contrary = opposite >= CONTRADICTION_SHARE or (opposite > 0 and scorer.swapped(0, 1))
-    found = scorer.contradiction(0, 1) if contrary else None
+    found = scorer.opposed(0, 1, opposite)
     if found is not None:
         return Comparison(round(similarity, 3), True, "opposite polarity on " + ", ".join(found[1]))
     return Comparison(round(similarity, 3), False, "shared stems: " + ", ".join(shared) if shared else "nothing shared")
@@ -503,8 +509,7 @@ def _pairs(
     contradictions = []
     for a, b in sorted(candidates):
         similarity, opposite, _shared = scorer.score(a, b)
-        contrary = opposite >= CONTRADICTION_SHARE or (opposite > 0 and scorer.swapped(a, b))
-        found = scorer.contradiction(a, b) if contrary else None
+        found = scorer.opposed(a, b, opposite)
         if found is not None:
             cover, flipped = found
             contradictions.append(Contradiction(a, b, cover, "opposite polarity on " + ", ".join(flipped)))

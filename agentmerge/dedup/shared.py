@@ -34,7 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse  # type: ignore[import-untyped]
 
-from agentmerge.align import CONTRADICTION_SHARE, Item, Scorer
+from agentmerge.align import Item, Scorer
 from agentmerge.dedup.rules import Aligned, RuleAt, align_each, rule_at
 from agentmerge.grouping import body_key
 from agentmerge.model import AgentDoc, Rule
@@ -205,10 +205,7 @@ def similarity(scorer: Scorer, a: int, b: int) -> float:
     """The comparator's similarity of items ``a`` and ``b`` (0-1), or -1.0 when they contradict
     (the test of :func:`agentmerge.align.compare_rules`)."""
     value, opposite, _shared = scorer.score(a, b)
-    contrary = opposite >= CONTRADICTION_SHARE or (opposite > 0 and scorer.swapped(a, b))
-    if contrary and scorer.contradiction(a, b) is not None:
-        return -1.0
-    return value
+    return -1.0 if scorer.opposed(a, b, opposite) is not None else value
 
 
 # -- groups -------------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ and the edits (unified diff, list of removed rules).
 from __future__ import annotations
 
 import difflib
-import json as _json
 import textwrap
 from collections.abc import Callable, Sequence
 from types import MappingProxyType
@@ -15,6 +14,7 @@ from typing import Any
 
 from agentmerge.dedup import AgentCopies, Copy, CopyKind, DedupResult, Edit, NameCollision, RuleAt, SharedRule
 from agentmerge.diff import ChangeKind, Target
+from agentmerge.render import dumps
 from agentmerge.render.diff import summary
 from agentmerge.render.markdown import escape
 
@@ -170,7 +170,7 @@ def _collision(collision: NameCollision) -> dict[str, Any]:
 
 def json(result: DedupResult) -> str:
     """The report as JSON text, two-space indented, UTF-8 kept."""
-    return _json.dumps(data(result), indent=2, ensure_ascii=False) + "\n"
+    return dumps(data(result))
 
 
 # -- Markdown ---------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 
 from agentmerge.findings import Finding, Location, Review
 from agentmerge.model import Severity
+from agentmerge.render import dumps
 
 SOURCE = {"name": "agentmerge"}
 SEVERITY = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "INFO"}
@@ -42,7 +43,7 @@ def diagnostic(f: Finding) -> dict[str, Any]:
 def rdjson(review: Review) -> str:
     """A ``DiagnosticResult`` holding every finding, as indented JSON."""
     data = {"source": SOURCE, "diagnostics": [diagnostic(f) for f in review.findings]}
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return dumps(data)
 
 
 def rdjsonl(review: Review) -> str:

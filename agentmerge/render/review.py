@@ -14,14 +14,13 @@ close ``<details>``, start a table or mention a person.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Callable, Sequence
 from types import MappingProxyType
 
 from agentmerge.findings import FileChange, FileStatus, Finding, Review
 from agentmerge.model import Severity
-from agentmerge.render import github, rdjson, sarif
+from agentmerge.render import dumps, github, rdjson, sarif
 from agentmerge.render.markdown import escape
 
 #: The hidden first line of the comment: the GitHub Action finds the comment to update by it.
@@ -211,7 +210,7 @@ def github_review(review: Review) -> str:
     if elsewhere:
         head += ["", f"{len(elsewhere)} finding{'s' if len(elsewhere) != 1 else ''} outside the changed lines:"]
     body = _assemble("\n".join(head) + "\n", _blocks(review, elsewhere), LIMIT - 1)
-    return json.dumps({"event": "COMMENT", "body": body, "comments": comments}, indent=2, ensure_ascii=False) + "\n"
+    return dumps({"event": "COMMENT", "body": body, "comments": comments})
 
 
 def text(review: Review) -> str:

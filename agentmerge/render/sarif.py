@@ -10,13 +10,13 @@ result per finding with a repository-relative URI (``uriBaseId`` ``%SRCROOT%``),
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
 from agentmerge import __version__
 from agentmerge.findings import Finding, Location, Review, rule_info
 from agentmerge.model import Severity
+from agentmerge.render import dumps
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 #: Key of our fingerprint in ``partialFingerprints`` (versioned, as SARIF §3.27.17 advises).
@@ -40,7 +40,7 @@ def sarif(review: Review) -> str:
         "results": [_result(f, index[f.rule]) for f in review.findings],
     }
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return dumps(log)
 
 
 def _result(f: Finding, rule_index: int) -> dict[str, Any]:
