@@ -200,6 +200,9 @@ def test_n_way_groups_on_the_seeds() -> None:
     assert {("001", 56), ("004", 69)} <= group_of[("001", 56)]  # stack traces, reworded
     assert ("004", 63) not in group_of[("001", 57)]  # passwords in plain text != secrets in code
     assert {("000", 15), ("001", 18), ("002", 13)} <= group_of[("000", 15)]  # API design capability
+    # parameterized queries, three wordings: average link alone gave 002's slot to "Check for SQL
+    # injection vulnerabilities"; the local search moves the rule that earns it
+    assert {("001", 58), ("002", 34), ("004", 66)} <= group_of[("001", 58)]
     for group in alignment.groups:
         members = set(group.members)
         assert not any(c.a in members and c.b in members for c in alignment.contradictions)
