@@ -299,12 +299,12 @@ class _Refinement:
         sums: dict[int, float] = defaultdict(float)
         forbidden = set()
         for d, value in ((c, 1.0), *self.partners[c].items()):
+            if value < 0:  # a contradiction, wherever it sits
+                forbidden.update(self.groups_of_class[d])
+                continue
             if self.class_docs_of[d] == {doc}:
                 continue  # one document's copies (a list that repeats a rule a thousand times)
             for group, count in self.groups_of_class[d].items():
-                if value < 0:
-                    forbidden.add(group)
-                    continue
                 cross = count - self.class_docs[group][(d, doc)]
                 if cross > 0:
                     sums[group] += value * cross

@@ -190,6 +190,16 @@ def test_pair_assignment_is_one_to_one_and_optimal() -> None:
 
 
 @requires_shared
+def test_a_list_title_is_not_contained_in_a_longer_rule() -> None:
+    """Seed 000's "3. **Plan the Implementation**:" heads its sub-items; seed 002's "Performance
+    optimization and scalability planning" contains "plan" but is not that step."""
+    seeds = _seeds()
+    result = align_pair(seeds[0], seeds[2])
+    matched = {result.items[m.a].ref.rule.span.start for m in result.matches}
+    assert 36 not in matched  # it was paired with "scalability planning" through containment
+
+
+@requires_shared
 def test_n_way_groups_on_the_seeds() -> None:
     alignment = align_rules(_seeds())
     group_of = {}
