@@ -297,7 +297,7 @@ class _Refinement:
         contradicts ``n`` are left out."""
         c, doc = self.class_of[n], self.docs[n]
         sums: dict[int, float] = defaultdict(float)
-        forbidden = set()
+        forbidden: set[int] = set()
         for d, value in ((c, 1.0), *self.partners[c].items()):
             if value < 0:  # a contradiction, wherever it sits
                 forbidden.update(self.groups_of_class[d])
