@@ -189,6 +189,9 @@ class RuleKey:
     emphasis: tuple[tuple[str, float], ...] = ()
     """(stem, weight) pairs, sorted by stem: 1 for words of the rule's first sentence, less for
     words met only in parentheses (:data:`ASIDE_WEIGHT`) or later sentences (:data:`TAIL_WEIGHT`)."""
+    phrases: tuple[tuple[str, str], ...] = ()
+    """Stems that follow each other in one clause, stop words and modals aside ("stack traces" ->
+    ``("stack", "trace")``), sorted: the word order that a bag of stems loses."""
 
     @property
     def stems(self) -> frozenset[str]:
@@ -310,11 +313,14 @@ def rule_key(text: str) -> RuleKey:
     terms: dict[str, int] = {}
     emphasis: dict[str, float] = {}
     clauses: list[dict[str, int]] = [{}]
+    phrases: set[tuple[str, str]] = set()
+    previous = ""
     for word, sign in signed:
         if word == CLAUSE:
             weight = next(segments, weight)
             if clauses[-1]:
                 clauses.append({})
+            previous = ""
             continue
         bare = word.strip("'")
         if bare in STOP_WORDS or bare in MODALS or (len(bare) < 2 and not bare.isdigit()):
@@ -323,9 +329,13 @@ def rule_key(text: str) -> RuleKey:
         terms.setdefault(stem, sign)
         emphasis[stem] = max(emphasis.get(stem, 0.0), weight)
         clauses[-1].setdefault(stem, sign)
+        if previous and previous != stem:
+            phrases.add((previous, stem))
+        previous = stem
     plain = " ".join(word for word in expanded.split() if word)
     split = tuple(tuple(sorted(clause.items())) for clause in clauses if clause)
-    return RuleKey(tuple(sorted(terms.items())), split, plain, tuple(sorted(emphasis.items())))
+    return RuleKey(tuple(sorted(terms.items())), split, plain, tuple(sorted(emphasis.items())),
+                   tuple(sorted(phrases)))
 
 
 #: Least length of a stem that longer stems extending it join (:func:`stem_families`). Swept

@@ -74,6 +74,13 @@ def test_key_ignores_word_order() -> None:
     assert rule_key("validate input at the API boundary").terms == rule_key("at the API boundary, validate input").terms
 
 
+def test_phrases_are_adjacent_stems_of_one_clause() -> None:
+    key = rule_key("Never return stack traces to clients; log them")
+    assert key.phrases == (("return", "stack"), ("stack", "trace"), ("trace", "client"))  # sorted
+    # stop words and modals between two words do not part them; a clause break does
+    assert ("trace", "client") in rule_key("Don't show the stack traces to any client").phrases
+
+
 def test_double_negation_is_positive() -> None:
     assert terms("Never skip input validation") == terms("Always validate input")
 
@@ -213,6 +220,9 @@ def test_n_way_groups_on_the_seeds() -> None:
     # parameterized queries, three wordings: average link alone gave 002's slot to "Check for SQL
     # injection vulnerabilities"; the local search moves the rule that earns it
     assert {("001", 58), ("002", 34), ("004", 66)} <= group_of[("001", 58)]
+    # "Database modeling (...)" joins "Database modeling, migrations, ..." and the schema design
+    # rules through the phrase "database modeling", which a bag of stems weighs like any overlap
+    assert {("000", 16), ("001", 19), ("002", 14), ("004", 23)} <= group_of[("000", 16)]
     for group in alignment.groups:
         members = set(group.members)
         assert not any(c.a in members and c.b in members for c in alignment.contradictions)
