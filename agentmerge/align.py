@@ -83,8 +83,10 @@ SECTION_BONUS = 0.1
 PHRASE_BONUS = 0.1
 #: With the optional sentence embeddings (``--semantic``): for rules that share a stem, the
 #: cosine times SEMANTIC_WEIGHT is one more measure, and groups merge at SEMANTIC_THRESHOLD
-#: (swept 0.6-0.8 x 0.4-0.5 with all-MiniLM-L6-v2: mean F1 0.834 against 0.782 without; the
-#: optimum is narrow, neighbours of the grid score 0.68-0.80).
+#: (swept 0.5-0.8 x 0.4-0.5 with all-MiniLM-L6-v2, benchmarks/alignment.py --semantic: mean F1
+#: 0.762 against 0.758 without since the phrase bonus and the local search; seeds 0.890 -> 0.911,
+#: python-pro 0.733 -> 0.773, security-auditor 0.755 -> 0.793, golang-pro 0.678 -> 0.605; grid
+#: means 0.696-0.768, the best points within 0.006 of this one, which is kept).
 SEMANTIC_WEIGHT = 0.7
 SEMANTIC_THRESHOLD = 0.45
 #: Partners per rule that :func:`align_pair` and :func:`align_rules` score: those sharing the most

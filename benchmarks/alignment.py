@@ -13,9 +13,13 @@ on every pair of files of each gold set (the 10 pairs of the 5 seeds), against t
 to those two files. Only pairs with one rule in each file are scored (a one-to-one pairing cannot
 join a file's own repetitions); counts are pooled over all file pairs of a gold set.
 
+``--semantic`` passes ``--semantic`` to consolidate (sentence embeddings); it needs the
+``semantic`` extra, for example in a separate venv: ``pip install torch==2.13.0`` then
+``pip install -e '.[semantic,test]'``.
+
 Usage::
 
-    .venv/bin/python benchmarks/alignment.py [--show 10] [--speed] [--pairs] [GOLD.json ...]
+    .venv/bin/python benchmarks/alignment.py [--show 10] [--speed] [--pairs] [--semantic] [GOLD.json ...]
 """
 
 from __future__ import annotations
@@ -44,12 +48,13 @@ SHARED = ROOT.parent / "shared"
 SCORER = SHARED / "tools" / "score_alignment.py"
 
 
-def score(gold_path: Path, show: int) -> str:
-    """Consolidate the files of one gold set and return the scorer's output."""
+def score(gold_path: Path, show: int, semantic: bool = False) -> str:
+    """Consolidate the files of one gold set (``--semantic`` if asked) and return the scorer's output."""
     gold = json.loads(gold_path.read_text())
     folder = SHARED / gold.get("root", "seeds")
     files = [str(folder / name) for name in gold["files"].values()]
-    result = CliRunner().invoke(cli, ["consolidate", "--group-by", "none", "--format", "json", *files])
+    flags = ["--semantic"] if semantic else []
+    result = CliRunner().invoke(cli, ["consolidate", "--group-by", "none", "--format", "json", *flags, *files])
     if result.exit_code not in (0, 1):
         raise SystemExit(f"consolidate failed on {gold_path}: {result.stderr}")
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
@@ -169,11 +174,12 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=0)
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--pairs", action="store_true", help="score align_pair on every pair of files instead")
+    parser.add_argument("--semantic", action="store_true", help="consolidate with sentence embeddings")
     args = parser.parse_args()
     golds = args.gold or [SHARED / "gold" / "seeds.json", *sorted((ROOT / "benchmarks" / "gold").glob("*.json"))]
     for gold in golds:
         print(f"== {gold.name}")
-        print(score_pairs(gold, args.show) if args.pairs else score(gold, args.show), end="")
+        print(score_pairs(gold, args.show) if args.pairs else score(gold, args.show, args.semantic), end="")
     contradictions()
     if args.speed:
         speed()
