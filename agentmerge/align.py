@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import Counter, defaultdict, deque
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
@@ -89,10 +89,11 @@ PHRASE_BONUS = 0.1
 #: means 0.696-0.768, the best points within 0.006 of this one, which is kept).
 SEMANTIC_WEIGHT = 0.7
 SEMANTIC_THRESHOLD = 0.45
-#: Partners per rule that :func:`align_pair` and :func:`align_rules` score: those sharing the most
-#: IDF weight with it; align_rules scores at least PARTNERS_PER_DOC per variant, room for one
-#: partner in each other variant and as many near misses (1, 2 and 3 score alike on the five gold
-#: sets; on the corpus 2 halves the alignment time of scoring every pair that shares a stem).
+#: Partners per rule that :func:`~agentmerge.pairing.align_pair` and :func:`align_rules` score:
+#: those sharing the most IDF weight with it; align_rules scores at least PARTNERS_PER_DOC per
+#: variant, room for one partner in each other variant and as many near misses (1, 2 and 3 score
+#: alike on the five gold sets; on the corpus 2 halves the alignment time of scoring every pair
+#: that shares a stem).
 #: benchmarks/alignment.py --pairs and benchmarks/diff.py score alike with 10, 20 and 40 (python-pro
 #: 0.571 / 0.557 / 0.557); 10 bounds a diff of two 5,000-rule files to 100,000 scored pairs.
 CANDIDATES = 10
@@ -392,9 +393,9 @@ def align_rules(docs: Sequence[AgentDoc], *, threshold: float | None = None, emb
     if threshold is None:
         threshold = THRESHOLD if vectors is None else SEMANTIC_THRESHOLD
     scorer = Scorer(firsts, vectors, [len(members) for members in copies])
-    pairs, found = _pairs(firsts, scorer, threshold, only=range(len(firsts)),
+    pairs, found = scored_pairs(firsts, scorer, threshold, only=range(len(firsts)),
                           partners=max(CANDIDATES, PARTNERS_PER_DOC * len(docs)))
-    groups = _cluster(items, copies, pairs, threshold)
+    groups = cluster_items(items, copies, pairs, threshold)
     contradictions = tuple(replace(c, a=copies[c.a][0], b=copies[c.b][0]) for c in found)
     return Alignment(items, groups, contradictions)
 
@@ -415,107 +416,7 @@ def _copies(items: Sequence[Item]) -> list[list[int]]:
     return list(classes.values())
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """Rule ``a`` of the left document paired with rule ``b`` of the right one."""
-
-    a: int
-    b: int
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
-class PairAlignment:
-    """The result of :func:`align_pair`: indexes into ``items`` (left rules have ``doc == 0``)."""
-
-    items: tuple[Item, ...]
-    matches: tuple[Match, ...]
-    """One-to-one pairs, in left source order; unmatched rules were added or removed."""
-    contradictions: tuple[Contradiction, ...]
-    groups: tuple[Group, ...] = ()
-    """The rules of both files grouped as :func:`align_rules` groups them: every match lies
-    inside one group, and a group's other members are a file's own repetitions."""
-
-
-def align_pair(left: AgentDoc, right: AgentDoc, *, threshold: float = THRESHOLD) -> PairAlignment:
-    """Pair the rules of two documents one to one by an optimal assignment.
-
-    Symmetric: ``align_pair(b, a)`` is ``align_pair(a, b)`` with the sides swapped (the two are
-    aligned in a fixed order of their rule texts, whatever order they come in).
-
-    The assignment maximises the summed similarity over all pairs (:func:`agentmerge.assign.assign`,
-    the Jonker-Volgenant algorithm), so a rule never takes a partner that another rule needs
-    more, as greedy first-match does. Pairs below ``threshold`` and contradicting pairs are left
-    unmatched. Rules of the same text are paired first, in source order, as a line diff anchors
-    on unique equal lines (Heckel 1978, "A technique for isolating differences between files"):
-    only the rest are scored, which keeps a large, lightly edited file fast to diff.
-    """
-    def texts(doc: AgentDoc) -> list[str]:
-        return [ref.rule.full_text for ref in doc.rules()]
-
-    if texts(right) < texts(left):
-        return _swapped(_align_pair(right, left, threshold))
-    return _align_pair(left, right, threshold)
-
-
-def _swapped(found: PairAlignment) -> PairAlignment:
-    """The same alignment seen from the other side: documents 0 and 1 exchanged, indexes remapped."""
-    order = sorted(range(len(found.items)), key=lambda n: (1 - found.items[n].doc, n))
-    new_index = {old: new for new, old in enumerate(order)}
-    items = tuple(replace(found.items[old], doc=1 - found.items[old].doc) for old in order)
-
-    def pairs(entries: Sequence[Match]) -> tuple[Match, ...]:
-        flipped = (Match(min(new_index[m.a], new_index[m.b]), max(new_index[m.a], new_index[m.b]), m.score)
-                   for m in entries)
-        return tuple(sorted(flipped, key=lambda m: (m.a, m.b)))
-
-    contradictions = tuple(sorted(
-        (replace(c, a=min(new_index[c.a], new_index[c.b]), b=max(new_index[c.a], new_index[c.b]))
-         for c in found.contradictions), key=lambda c: (c.a, c.b)))
-    groups = tuple(sorted((replace(g, members=tuple(sorted(new_index[m] for m in g.members))) for g in found.groups),
-                          key=lambda g: g.members))
-    return PairAlignment(items, pairs(found.matches), contradictions, groups)
-
-
-def _align_pair(left: AgentDoc, right: AgentDoc, threshold: float) -> PairAlignment:
-    from agentmerge.assign import assign
-
-    items = rule_items([left, right])
-    texts = [" ".join(item.ref.rule.full_text.split()) for item in items]
-    waiting: dict[str, deque[int]] = defaultdict(deque)
-    for n, item in enumerate(items):
-        if item.doc == 1:
-            waiting[texts[n]].append(n)
-    anchored = {}
-    for n, item in enumerate(items):
-        if item.doc == 0 and waiting.get(texts[n]):
-            anchored[n] = waiting[texts[n]].popleft()
-    taken = set(anchored) | set(anchored.values())
-    pairs, contradictions = _pairs(items, Scorer(items), threshold,
-                                   only=frozenset(range(len(items))) - taken)
-    for a, b in anchored.items():
-        pairs[(a, b)] = 1.0
-    # Average link only: the assignment below already picks the best one-to-one pairs inside
-    # the groups, and the local search, which lets a group trade members, lowers the seed pairs'
-    # F1 (benchmarks/diff.py: 0.887 without it, 0.867 with).
-    groups = _cluster(items, [[n] for n in range(len(items))], pairs, threshold, refine=False)
-    group_of = {member: number for number, group in enumerate(groups) for member in group.members}
-    cross_pairs = {(a, b) if items[a].doc == 0 else (b, a): value for (a, b), value in pairs.items()
-                   if items[a].doc != items[b].doc and value > 0 and a not in taken and b not in taken
-                   and group_of[a] == group_of[b]}
-    # Every positive pair takes part in the assignment and weak winners are dropped after it:
-    # on the seed pairs this scores F1 0.718 against 0.690 for dropping them before. Ties (two
-    # rules that score 1.0 with each other) go to the nearer position; matches keep the similarity.
-    first = min((n for n, item in enumerate(items) if item.doc == 1), default=len(items))
-    preference = {(a, b): value - 1e-6 * abs(a - (b - first)) for (a, b), value in cross_pairs.items()}
-    chosen = [Match(a, b, round(cross_pairs[(a, b)], 3)) for a, b, _ in assign(preference)
-              if cross_pairs[(a, b)] >= threshold]
-    matches = sorted([*chosen, *(Match(a, b, 1.0) for a, b in anchored.items())], key=lambda m: m.a)
-    cross = tuple(c for c in contradictions if items[c.a].doc != items[c.b].doc)
-    return PairAlignment(items, tuple(matches), cross, groups)
-
-
-def _pairs(
+def scored_pairs(
     items: Sequence[Item], scorer: Scorer, threshold: float, *, only: Iterable[int], partners: int = CANDIDATES,
 ) -> tuple[dict[tuple[int, int], float], tuple[Contradiction, ...]]:
     """Similarity of each rule of ``only`` with its ``partners`` most likely partners.
@@ -525,8 +426,20 @@ def _pairs(
     outside a rule's top list score too low to be chosen. On the five gold sets, scoring every
     pair that shares a stem instead gives the same F1 within one pair per set
     (benchmarks/alignment.py) at twice the time on the corpus. Rules of one list are never
-    candidates of each other: they cannot share a group (see :func:`_compatible`), so a list
-    that repeats one rule a thousand times costs nothing.
+    candidates of each other: they cannot share a group (see :func:`agentmerge.cluster.cluster`),
+    so a list that repeats one rule a thousand times costs nothing.
+
+    Args:
+        items: the rules (or the first rule of each copy class) that ``scorer`` was built over.
+        scorer: a :class:`Scorer` over ``items``.
+        threshold: the group threshold, to which mutual best matches from
+            :data:`MUTUAL_THRESHOLD` are raised (:func:`_link_mutual_best`).
+        only: indexes of the rules whose partners are retrieved.
+        partners: candidates kept per rule.
+
+    Returns:
+        ``({(a, b): similarity}, contradictions)`` with ``a < b`` indexing ``items``; a
+        contradicting pair scores -1 and is listed among the contradictions.
     """
     lists = [(item.doc, _list_of(item)) for item in items]
     index: dict[str, dict[tuple[int, tuple[tuple[str, ...], str | None, int]], list[int]]] = defaultdict(
@@ -582,13 +495,25 @@ def _link_mutual_best(items: Sequence[Item], pairs: dict[tuple[int, int], float]
             pairs[(this, that)] = max(value, threshold)
 
 
-def _cluster(
+def cluster_items(
     items: Sequence[Item], copies: Sequence[Sequence[int]], pairs: dict[tuple[int, int], float], threshold: float,
     *, refine: bool = True,
 ) -> tuple[Group, ...]:
     """Group ``items`` by :func:`agentmerge.cluster.cluster` (average link over cross-file pairs,
-    then local search), rules of one list apart and a file's own repeats joining only from
-    :data:`REPEAT_THRESHOLD`; ``pairs`` scores the classes of ``copies``."""
+    then, with ``refine``, local search), rules of one list apart and a file's own repeats joining
+    only from :data:`REPEAT_THRESHOLD`.
+
+    Args:
+        items: every rule aligned.
+        copies: a partition of ``items`` (indexes) into classes of equal rules.
+        pairs: class-pair similarities as :func:`scored_pairs` returns them (over the classes).
+        threshold: least mean cross-file similarity of a group (0-1).
+        refine: run the local search (see :mod:`agentmerge.cluster`).
+
+    Returns:
+        Groups covering every item once, each with its mean pairwise similarity and the stems
+        its members share, ordered by first member.
+    """
     class_of = class_numbers(copies, len(items))
     found = cluster([item.doc for item in items], [_list_of(item) for item in items], copies, pairs, threshold,
                     repeat=REPEAT_THRESHOLD, refine=refine)

@@ -62,7 +62,7 @@ def cluster(
     similarity = partial(pair_score, pairs)
     members = _agglomerate(docs, lists, copies, class_of, similarity, pairs, threshold, repeat)
     groups = list(members.values())
-    if refine:
+    if refine and len(set(docs)) > 1:  # one document has no cross-document pair: nothing to gain
         groups = _Refinement(docs, lists, class_of, pairs, threshold, repeat).run(groups)
     return sorted(tuple(sorted(group)) for group in groups)
 

@@ -1,6 +1,6 @@
 """Two agent documents -> a structural diff: frontmatter keys, sections, rules and other blocks.
 
-Rules are paired by the comparator (:func:`agentmerge.align.align_pair`, an optimal one-to-one
+Rules are paired by the comparator (:func:`agentmerge.pairing.align_pair`, an optimal one-to-one
 assignment), so a reworded rule is one change, not a deletion and an insertion, and a rule and its
 negation are a contradiction, never a rewording. Sections are paired by normalised heading and by
 the rules they share; other blocks (paragraphs, code, tables, quotes, HTML) by equal text, then by
@@ -18,11 +18,12 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from agentmerge.align import Item, PairAlignment, align_pair
+from agentmerge.align import Item
 from agentmerge.assign import assign
 from agentmerge.frontmatter import parse_tools, thaw
 from agentmerge.model import AgentDoc, Block, BlockKind, Field, Rule, Section, Value
 from agentmerge.normalize import section_concept
+from agentmerge.pairing import PairAlignment, align_pair
 
 
 class Target(enum.Enum):
@@ -471,7 +472,7 @@ def _rule_changes(paths: tuple[str, str], pair: PairAlignment, owner: Sequence[i
 def _repeats(pair: PairAlignment, paired: set[int]) -> dict[int, tuple[int, ...]]:
     """For each unpaired rule in a group of the alignment: the group's other rules.
 
-    :func:`~agentmerge.align.align_pair` groups the rules of both files as
+    :func:`~agentmerge.pairing.align_pair` groups the rules of both files as
     :func:`~agentmerge.align.align_rules` does; the unpaired members of a group restate, in
     their own file, a rule of the group. Paired members come first.
     """

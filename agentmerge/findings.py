@@ -7,7 +7,7 @@ lines. The builders here turn what the core already computes into findings:
 
 * structural diffs (:func:`agentmerge.diff.diff_agents`) of each changed file against its BASE
   version: one finding per change, rule id ``<target>-<kind>`` (``rule-reworded``);
-* pairwise rule alignments (:func:`agentmerge.align.align_pair`) of each added or changed file
+* pairwise rule alignments (:func:`agentmerge.pairing.align_pair`) of each added or changed file
   with every other agent at HEAD: ``duplicate-agent`` and ``contradicts-agent``;
 * ``check`` diagnostics (parse diagnostics, :func:`agentmerge.dialects.validate`,
   :func:`agentmerge.dialects.duplicate_names`) of the changed files, rule id = diagnostic code.
@@ -26,13 +26,13 @@ from types import MappingProxyType
 
 import yaml
 
-from agentmerge.align import PairAlignment, align_pair
 from agentmerge.dialects import detect_dialect, duplicate_names, validate
 from agentmerge.diff import Change, ChangeKind, Target, diff_agents
 from agentmerge.model import AgentDoc, Diagnostic, Dialect, Frontmatter, FrontmatterStatus, Section, Severity, file_stem
+from agentmerge.pairing import PairAlignment, align_pair
 
 #: Two agents are duplicates when one of them has this share of its rules paired with the other's
-#: (Hungarian pairing of :func:`agentmerge.align.align_pair`, counting pairs scored at least
+#: (Hungarian pairing of :func:`agentmerge.pairing.align_pair`, counting pairs scored at least
 #: :data:`STRONG`) and at least :data:`MIN_SHARED` rules pair. Chosen with benchmarks/review.py
 #: on ../shared/corpus (400 same-role pairs of ROLES.tsv groups, 1500 pairs of different roles,
 #: seed 1, comparator of 2026-11-21): 0.7 flags 18.8% of same-role pairs and none of the
@@ -318,7 +318,7 @@ def cross_findings(current: Sequence[FileChange], others: Sequence[AgentDoc], *,
                    overlap: float = OVERLAP) -> list[Finding]:
     """Duplicates and contradictions between each added or changed file and every other agent.
 
-    Each unordered pair is compared once (:func:`agentmerge.align.align_pair`). A duplicate is
+    Each unordered pair is compared once (:func:`agentmerge.pairing.align_pair`). A duplicate is
     reported on the reviewed file (on the added one when both are reviewed), and for a changed
     file only when its BASE version was not already one. A contradiction is reported on a rule
     the change touched.
@@ -357,7 +357,7 @@ class Overlap:
 
 
 def overlap_of(pair: PairAlignment, *, strong: float = STRONG) -> Overlap:
-    """The :class:`Overlap` of an :func:`~agentmerge.align.align_pair` result, counting the pairs
+    """The :class:`Overlap` of an :func:`~agentmerge.pairing.align_pair` result, counting the pairs
     scored at least ``strong`` (:data:`STRONG`)."""
     left = sum(1 for item in pair.items if item.doc == 0)
     shared = sum(1 for match in pair.matches if match.score >= strong)

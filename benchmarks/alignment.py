@@ -8,7 +8,7 @@ pairs. Contradiction detection is scored on tests/data/contradictions.tsv. ``--s
 times :func:`agentmerge.align.align_rules` on the largest corpus files
 (5 variants of ~60 rules and 12 variants of ~150 rules).
 
-``--pairs`` scores the two-document pairing that ``diff`` uses: :func:`agentmerge.align.align_pair`
+``--pairs`` scores the two-document pairing that ``diff`` uses: :func:`agentmerge.pairing.align_pair`
 on every pair of files of each gold set (the 10 pairs of the 5 seeds), against the gold restricted
 to those two files. Only pairs with one rule in each file are scored (a one-to-one pairing cannot
 join a file's own repetitions); counts are pooled over all file pairs of a gold set.
@@ -39,9 +39,10 @@ from typing import Any
 from click.testing import CliRunner
 
 from agentmerge import parse_agent
-from agentmerge.align import align_pair, align_rules, compare_rules
+from agentmerge.align import align_rules, compare_rules
 from agentmerge.cli import cli
 from agentmerge.normalize import rule_key, section_concept
+from agentmerge.pairing import align_pair
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -1,7 +1,7 @@
 """``agentmerge review``: when one agent duplicates another (the threshold), and how long a review takes.
 
 ``agentmerge review`` pairs the rules of an added or changed agent with those of every other agent
-(:func:`agentmerge.align.align_pair`) and reports a duplicate when at least ``MIN_SHARED`` rule
+(:func:`agentmerge.pairing.align_pair`) and reports a duplicate when at least ``MIN_SHARED`` rule
 pairs scored ``STRONG`` or more cover ``OVERLAP`` of one agent's rules (:mod:`agentmerge.findings`). This script
 measures, on ../shared/corpus, how often pairs of the same role (a ``group`` of ROLES.tsv) and
 pairs of different roles cross each threshold of a grid, and the time per pair.
@@ -33,9 +33,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from agentmerge import parse_agent
-from agentmerge.align import PairAlignment, align_pair
 from agentmerge.findings import overlap_of
 from agentmerge.model import AgentDoc
+from agentmerge.pairing import PairAlignment, align_pair
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SEEDS, SHARED, read_source, requires_shared
 
-from agentmerge.align import align_pair, align_rules, compare_rules
+from agentmerge.align import align_rules, compare_rules
 from agentmerge.normalize import (
     ASIDE_WEIGHT,
     TAIL_WEIGHT,
@@ -22,6 +22,7 @@ from agentmerge.normalize import (
     stem_families,
     tokenize,
 )
+from agentmerge.pairing import align_pair
 from agentmerge.parse import parse_agent
 from agentmerge.render.source import render_source
 from agentmerge.sections import align_sections
