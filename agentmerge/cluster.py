@@ -224,7 +224,7 @@ class _Refinement:
             n = waiting.popleft()
             queued[n] = False
             here = self.group_of[n]
-            best, best_gain = here, self._gain(n, here)
+            best, best_gain = here, self._gain(n, here) if self.size[here] > 1 else 0.0
             evicted: tuple[int, ...] = ()
             if best_gain >= 0 and not self._drawn(n):
                 continue
