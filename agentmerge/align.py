@@ -404,7 +404,7 @@ def align_rules(docs: Sequence[AgentDoc], *, threshold: float | None = None, emb
         threshold = THRESHOLD if vectors is None else SEMANTIC_THRESHOLD
     scorer = Scorer(firsts, vectors, [len(members) for members in copies])
     pairs, found = scored_pairs(firsts, scorer, threshold, only=range(len(firsts)),
-                          partners=max(CANDIDATES, PARTNERS_PER_DOC * len(docs)))
+                                partners=max(CANDIDATES, PARTNERS_PER_DOC * len(docs)))
     groups = cluster_items(items, copies, pairs, threshold)
     contradictions = tuple(replace(c, a=copies[c.a][0], b=copies[c.b][0]) for c in found)
     return Alignment(items, groups, contradictions)
