@@ -82,6 +82,22 @@ def test_phrases_are_adjacent_stems_of_one_clause() -> None:
     assert ("trace", "client") in rule_key("Don't show the stack traces to any client").phrases
 
 
+def test_a_cross_mark_forbids_like_never() -> None:
+    assert terms("\u274c Complex transaction management") == terms("Never use complex transaction management")
+    assert terms("\U0001f6ab Skip tests") == terms("Always test")  # the mark and a privative cancel out
+    assert compare_rules("\u274c Use an ORM", "Always use an ORM").contradiction
+
+
+@requires_shared
+def test_a_do_and_dont_list_of_a_real_file_keeps_its_polarity() -> None:
+    path = ("davila7__claude-code-templates/cli-tool/components/agents/devops-infrastructure/"
+            "neo4j-docker-client-generator.md")
+    doc = parse_agent(read_source(SHARED / "corpus" / path), path=path)
+    avoid = next(ref.rule.full_text for ref in doc.rules() if ref.rule.full_text.endswith("Caching layers"))
+    assert terms(avoid) == {"cach": -1, "layer": -1}
+    assert compare_rules(avoid, "Add caching layers").contradiction
+
+
 def test_double_negation_is_positive() -> None:
     assert terms("Never skip input validation") == terms("Always validate input")
 
