@@ -49,7 +49,7 @@ from typing import Any
 
 from agentmerge.cluster import class_numbers, cluster, pair_score
 from agentmerge.model import AgentDoc, Rule, RuleRef, Span
-from agentmerge.normalize import RuleKey, rule_key, section_concept, stem_families
+from agentmerge.normalize import RuleKey, in_frame, rule_key, section_concept, stem_families
 
 # Every value below was chosen with benchmarks/alignment.py: a grid sweep for the best mean F1
 # over ../shared/gold/seeds.json and benchmarks/gold/{debugger,golang-pro,python-pro,
@@ -172,10 +172,12 @@ def rule_items(docs: Sequence[AgentDoc]) -> tuple[Item, ...]:
     concepts: dict[str, str] = {}
     for number, doc in enumerate(docs):
         for ref in doc.rules():
-            text = ref.rule.full_text
+            titles = (ref.section[-1] if ref.section else "", ref.list_title or "")
+            # a parent item that only heads its children frames them as a title does ("Avoid:")
+            parent = ref.parent.full_text if ref.parent is not None and _is_title(ref.parent) else ""
+            text = in_frame(ref.rule.full_text, (parent, titles[1], titles[0]))
             key = keys[text] if text in keys else keys.setdefault(text, rule_key(text))
             if key.terms:
-                titles = (ref.section[-1] if ref.section else "", ref.list_title or "")
                 found = [concepts[t] if t in concepts else concepts.setdefault(t, section_concept(t)) for t in titles]
                 items.append(Item(number, ref, key, frozenset(c for c in found if c)))
     return tuple(items)
@@ -412,17 +414,19 @@ def align_rules(docs: Sequence[AgentDoc], *, threshold: float | None = None, emb
 
 def _copies(items: Sequence[Item]) -> list[list[int]]:
     """Indexes of ``items`` by copy class, in order of first appearance: rules of the same text
-    (whitespace aside) and label score alike against every other rule, so each class is scored
-    once, through its first member (whose heading context stands for all: keying classes by
+    (whitespace aside), label and key (one text under "Don'ts" and under "Rules" has opposite
+    signs, see :func:`~agentmerge.normalize.in_frame`) score alike against every other rule, so
+    each class is scored once, through its first member (whose heading context stands for all: keying classes by
     context too scores the same on the five gold sets, and lets a file that repeats one rule
     under a thousand headings cost a thousand classes). Copies are common (a quarter of the
     corpus's rules within a role repeat a rule of another variant word for word), and a
     collection replicated with small edits adds mostly copies: this keeps alignment near-linear
     in them."""
-    classes: dict[tuple[str, str | None], list[int]] = {}
+    classes: dict[tuple[str, str | None, tuple[tuple[str, int], ...]], list[int]] = {}
     for number, item in enumerate(items):
         rule = item.ref.rule
-        classes.setdefault((" ".join(rule.full_text.split()), rule.label), []).append(number)
+        # the key's signs too: one text under "Don'ts" and under "Rules" says opposite things
+        classes.setdefault((" ".join(rule.full_text.split()), rule.label, item.key.terms), []).append(number)
     return list(classes.values())
 
 

@@ -395,6 +395,55 @@ SECTION_CONCEPTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 _NUMBERING = re.compile(r"^\s*(?:(?:phase|step|part)\s*)?[\divxlc]+[.):]?\s+", re.IGNORECASE)
 
 
+#: Headings and list titles whose items are things not to do ("## Anti-patterns", "### What NOT to
+#: do", "**What to AVOID:**", "Research-Backed Don'ts", "Code smell detection", "Red flags that stop
+#: deployment"): an item there states what to avoid without saying so ("- Centered navigation").
+#: Read from the 20 such titles of ../shared/corpus (133 items); "pitfalls" and "mistakes" are left
+#: out, as lists under them as often give the advice that avoids them, and so are titles that
+#: mix patterns and anti-patterns.
+_FORBIDDING = re.compile(
+    r"\b(?:anti-?patterns?|don'?ts|what not to do|never do|red flags?|code smells?"
+    r"|(?:what|things|patterns?|practices?|habits?) to avoid)\b|^\W*avoid\b",
+    re.IGNORECASE,
+)
+_MIXED = re.compile(r"\bpatterns?\s+(?:and|&|/)\s+anti-?patterns?", re.IGNORECASE)
+#: Openings by which an item states its own polarity, so a forbidding title adds nothing to it.
+_STATED = re.compile(
+    r"^\W*(?:never|don'?t|do not|avoid|no|not|always|instead|\u274c|\U0001f6ab|\u26d4|\u2717|\u2718|:x:)",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=4096)
+def forbids(title: str) -> bool:
+    """Whether a heading or list title frames its items as things not to do (see ``_FORBIDDING``)."""
+    return bool(_FORBIDDING.search(title)) and not _MIXED.search(title)
+
+
+#: Titles that frame their items as things to do ("✅ **Do**:", "Do's and Don'ts", "Best practices"):
+#: nearer than a forbidding heading, they set the items' polarity instead.
+_ENJOINING = re.compile(r"^\W*(?:do'?s?|dos|best practices?|recommended|good practices?)\b", re.IGNORECASE)
+
+
+def in_frame(text: str, titles: Iterable[str]) -> str:
+    """The text to key a rule by: ``"never " + text`` when the nearest title that frames it forbids
+    (:func:`forbids`) and the rule does not state its own polarity (it opens with neither a negator
+    nor "always"), so "- Centered navigation" under "Don'ts" keys as "never centered navigation";
+    else ``text``.
+
+    Args:
+        text: the rule's plain text.
+        titles: the titles above it, nearest first (heading of a parent item, list title, heading);
+            the first that forbids, or that enjoins ("✅ Do:" under "## Anti-Patterns"), decides.
+    """
+    for title in titles:
+        if title and _ENJOINING.match(title):
+            return text
+        if title and forbids(title):
+            return text if _STATED.match(text) else "never " + text
+    return text
+
+
 @lru_cache(maxsize=16384)
 def section_concept(title: str) -> str:
     """Return the concept a heading stands for (``"Core Competencies"`` -> ``"capabilities"``).

@@ -12,10 +12,13 @@ import pytest
 from conftest import ROOT, SEEDS, SHARED, read_source, requires_shared
 
 from agentmerge.align import align_rules, compare_rules
+from agentmerge.model import AgentDoc
 from agentmerge.normalize import (
     ASIDE_WEIGHT,
     TAIL_WEIGHT,
     expand_terms,
+    forbids,
+    in_frame,
     polarize,
     rule_key,
     section_concept,
@@ -96,6 +99,44 @@ def test_a_do_and_dont_list_of_a_real_file_keeps_its_polarity() -> None:
     avoid = next(ref.rule.full_text for ref in doc.rules() if ref.rule.full_text.endswith("Caching layers"))
     assert terms(avoid) == {"cach": -1, "layer": -1}
     assert compare_rules(avoid, "Add caching layers").contradiction
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Anti-Patterns to Avoid", True), ("### What NOT to do", True), ("Research-Backed Don'ts", True),
+    ("Avoid:", True), ("Red flags that stop deployment", True), ("Code smell detection", True),
+    ("How to avoid downtime", False), ("Common pitfalls", False), ("Core Responsibilities", False),
+    ("Architectural patterns and antipatterns", False),
+])
+def test_forbidding_titles(title: str, expected: bool) -> None:
+    assert forbids(title) is expected
+
+
+def test_an_item_under_a_forbidding_title_is_negated_once() -> None:
+    assert in_frame("Centered navigation", ["Don'ts"]) == "never Centered navigation"
+    assert in_frame("Do not use class components.", ["What to Avoid"]) == "Do not use class components."
+    assert in_frame("Centered navigation", ["Navigation"]) == "Centered navigation"
+    # the nearest framing title decides: "✅ Do:" under "## Anti-Patterns to Avoid"
+    assert in_frame("Fix all critical issues", ["\u2705 Do:", "Anti-Patterns to Avoid"]) == "Fix all critical issues"
+    assert in_frame("Skip validation", ["Don't:", "Anti-Patterns to Avoid"]) == "never Skip validation"
+
+
+@requires_shared
+def test_a_dont_list_of_a_real_file_keeps_its_polarity() -> None:
+    """"- Centered navigation" under "### Research-Backed Don'ts" contradicts "Use centered
+    navigation"; "- Do not use class components." under "What to Avoid" is not negated twice."""
+    def load(path: str) -> AgentDoc:
+        return parse_agent(read_source(SHARED / "corpus" / path), path=path)
+
+    designer = load("davila7__claude-code-templates/cli-tool/components/agents/development-team/ui-ux-designer.md")
+    other = parse_agent("---\nname: b\n---\n- Use centered navigation\n", path="b.md")
+    found = align_rules([designer, other])
+    sides = [{found.items[c.a].ref.rule.full_text, found.items[c.b].ref.rule.full_text} for c in found.contradictions]
+    assert any("Use centered navigation" in pair and any(t.startswith("Centered navigation") for t in pair)
+               for pair in sides)
+    frontend = load("lst97__claude-code-sub-agents/agents/development/frontend-developer.md")
+    (avoid,) = [item for item in align_rules([frontend]).items if item.ref.rule.full_text.startswith("Do not use")
+                and "class" in item.ref.rule.full_text]
+    assert dict(avoid.key.terms) == {"class": -1, "compon": -1}
 
 
 def test_double_negation_is_positive() -> None:
