@@ -416,9 +416,9 @@ def _copies(items: Sequence[Item]) -> list[list[int]]:
     """Indexes of ``items`` by copy class, in order of first appearance: rules of the same text
     (whitespace aside), label and key (one text under "Don'ts" and under "Rules" has opposite
     signs, see :func:`~agentmerge.normalize.in_frame`) score alike against every other rule, so
-    each class is scored once, through its first member (whose heading context stands for all: keying classes by
-    context too scores the same on the five gold sets, and lets a file that repeats one rule
-    under a thousand headings cost a thousand classes). Copies are common (a quarter of the
+    each class is scored once, through its first member (whose heading context stands for all:
+    keying classes by context too scores the same on the five gold sets, and lets a file that
+    repeats one rule under a thousand headings cost a thousand classes). Copies are common (a quarter of the
     corpus's rules within a role repeat a rule of another variant word for word), and a
     collection replicated with small edits adds mostly copies: this keeps alignment near-linear
     in them."""

@@ -409,7 +409,7 @@ _FORBIDDING = re.compile(
 _MIXED = re.compile(r"\bpatterns?\s+(?:and|&|/)\s+anti-?patterns?", re.IGNORECASE)
 #: Openings by which an item states its own polarity, so a forbidding title adds nothing to it.
 _STATED = re.compile(
-    r"^\W*(?:never|don'?t|do not|avoid|no|not|always|instead|\u274c|\U0001f6ab|\u26d4|\u2717|\u2718|:x:)",
+    r"^\W*(?:(?:never|don'?t|do not|avoid|no|not|always|instead)\b|\u274c|\U0001f6ab|\u26d4|\u2717|\u2718|:x:)",
     re.IGNORECASE,
 )
 

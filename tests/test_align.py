@@ -118,6 +118,7 @@ def test_an_item_under_a_forbidding_title_is_negated_once() -> None:
     # the nearest framing title decides: "✅ Do:" under "## Anti-Patterns to Avoid"
     assert in_frame("Fix all critical issues", ["\u2705 Do:", "Anti-Patterns to Avoid"]) == "Fix all critical issues"
     assert in_frame("Skip validation", ["Don't:", "Anti-Patterns to Avoid"]) == "never Skip validation"
+    assert in_frame("Notifications on every keystroke", ["Anti-patterns"]).startswith("never ")  # not "not"
 
 
 @requires_shared
