@@ -414,15 +414,22 @@ _STATED = re.compile(
 )
 
 
-@lru_cache(maxsize=4096)
-def forbids(title: str) -> bool:
-    """Whether a heading or list title frames its items as things not to do (see ``_FORBIDDING``)."""
-    return bool(_FORBIDDING.search(title)) and not _MIXED.search(title)
-
-
 #: Titles that frame their items as things to do ("✅ **Do**:", "Do's and Don'ts", "Best practices"):
 #: nearer than a forbidding heading, they set the items' polarity instead.
 _ENJOINING = re.compile(r"^\W*(?:do'?s?|dos|best practices?|recommended|good practices?)\b", re.IGNORECASE)
+
+
+def forbids(title: str) -> bool:
+    """Whether a heading or list title frames its items as things not to do (see ``_FORBIDDING``)."""
+    return _frame(title) < 0
+
+
+@lru_cache(maxsize=4096)
+def _frame(title: str) -> int:
+    """How ``title`` frames its items: 1 as things to do, -1 as things not to do, 0 neither."""
+    if _ENJOINING.match(title):
+        return 1
+    return -1 if _FORBIDDING.search(title) and not _MIXED.search(title) else 0
 
 
 def in_frame(text: str, titles: Iterable[str]) -> str:
@@ -437,10 +444,9 @@ def in_frame(text: str, titles: Iterable[str]) -> str:
             the first that forbids, or that enjoins ("✅ Do:" under "## Anti-Patterns"), decides.
     """
     for title in titles:
-        if title and _ENJOINING.match(title):
-            return text
-        if title and forbids(title):
-            return text if _STATED.match(text) else "never " + text
+        frame = _frame(title) if title else 0
+        if frame:
+            return "never " + text if frame < 0 and not _STATED.match(text) else text
     return text
 
 

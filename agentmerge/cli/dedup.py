@@ -45,10 +45,10 @@ def dedup(paths: tuple[str, ...], max_bytes: int, fmt: str, threshold: float | N
 
     Nothing is written without --fix (repeated rules) or --extract PATH --write (shared rules):
     each file is replaced atomically, the unified diff of what was applied goes to standard output
-    (`patch -R -p1 < saved.diff`, run where dedup ran, restores the originals) and the removed rules are listed on
-    standard error. Exit status 0 when no
-    duplicate is found (after --fix: none is left; with --dry-run or --extract alone: no change
-    is pending), 1 otherwise, 2 when an input cannot be read or options conflict.
+    (`patch -R -p1 < saved.diff`, run where dedup ran, restores the originals) and the removed
+    rules are listed on standard error. Exit status 0 when no duplicate is found (after --fix: none
+    is left; with --dry-run or --extract alone: no change is pending), 1 otherwise, 2 when an input
+    cannot be read or options conflict.
 
     \b
     Examples:
