@@ -112,7 +112,7 @@ def merge_agents(
     members = tuple(Member(doc.path, doc.name, joined.get(doc.path)) for doc in docs)
     aliases = tuple(sorted({(doc.name, name) for doc in docs if doc.name != name}))
     return MergeResult(name, members, docs[base].path, layout.text, fields, groups, contradictions,
-                       layout.missing, _duplicates(docs, alignment), aliases)
+                       layout.missing, _duplicates(docs, alignment), aliases, layout.persona)
 
 
 def consolidate(

@@ -24,7 +24,7 @@ class ConflictKind(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """One input rule (or heading): its file, the 1-based line where it starts, its plain text."""
+    """One input rule (or heading, or paragraph): its file, the 1-based line where it starts, its plain text."""
 
     path: str
     line: int
@@ -110,6 +110,19 @@ class MissingSection:
 
 
 @dataclass(frozen=True, slots=True)
+class Persona:
+    """The variants' persona statements ("You are a senior backend engineer ...") and the one the
+    canonical agent keeps: an agent says who it is once (see :mod:`agentmerge.layout`)."""
+
+    chosen: Source
+    """The statement written (path, line, plain text)."""
+    alternatives: tuple[Source, ...]
+    """The other variants' statements, left out of the canonical agent, in path order."""
+    reason: str
+    """Why ``chosen`` was written."""
+
+
+@dataclass(frozen=True, slots=True)
 class Duplicate:
     """Rules one file states more than once (aligned into one group)."""
 
@@ -135,6 +148,8 @@ class MergeResult:
     duplicates: tuple[Duplicate, ...]
     aliases: tuple[tuple[str, str], ...]
     """(absorbed agent name, canonical name) pairs, sorted: users route old names this way."""
+    persona: Persona | None = None
+    """The persona statement kept and its alternatives; ``None`` when no variant opens with one."""
 
     @property
     def paths(self) -> tuple[str, ...]:

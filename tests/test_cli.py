@@ -141,6 +141,8 @@ def test_consolidate_seeds_prints_canonical_agent_and_conflicts() -> None:
     assert "  tools = (left out)  (union of the variants' tools; 1 variant(s) set no tools and inherit all" in out
     assert "  alias backend-developer -> backend-engineer\n" in out
     assert "  unique-rule: " in out and "  duplicate: " in out and "  section 'Rules' in " in out
+    assert ("  persona left out: /" in out and "002_59c9f4250e3f9764.txt:8 'You are an expert backend engineer" in out
+            and "(kept " in out and "004_a0f0db0754634d8a.txt:9, the base variant's)" in out)
 
 
 @requires_shared

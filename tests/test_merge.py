@@ -184,9 +184,78 @@ def _blocks(doc: AgentDoc, kind: BlockKind) -> list[str]:
 @pytest.mark.parametrize("kind", [BlockKind.PARAGRAPH, BlockKind.CODE])
 def test_paragraphs_and_code_are_kept_once(kind: BlockKind) -> None:
     docs = seeds()
-    written = _blocks(parse_agent(merge_agents(docs).text), kind)
+    result = merge_agents(docs)
+    written = _blocks(parse_agent(result.text), kind)
     assert len(written) == len(set(written))
-    assert set(written) == {text for doc in docs for text in _blocks(doc, kind)}
+    assert result.persona is not None
+    left_out = {" ".join(a.text.split()) for a in result.persona.alternatives} if kind is BlockKind.PARAGRAPH else set()
+    assert set(written) == {text for doc in docs for text in _blocks(doc, kind)} - left_out
+
+
+@requires_shared
+def test_the_canonical_agent_says_who_it_is_once() -> None:
+    """Four seeds open with "You are a/an ... backend engineer"; the base's (004) is written and
+    the other three are alternatives in the report. 003's three-sentence "You are methodical, ..."
+    sits under "## Role", not in the file's opening, and stays."""
+    result = merge_agents(seeds())
+    assert result.persona is not None
+    chosen = result.persona.chosen
+    assert (chosen.path[:3], chosen.line, result.persona.reason) == ("004", 9, "the base variant's")
+    assert chosen.text.startswith("You are a Senior Backend Engineer specializing in Node.js/TypeScript")
+    assert [(a.path[:3], a.line) for a in result.persona.alternatives] == [("000", 11), ("002", 8), ("003", 8)]
+    openings = [p for p in _blocks(parse_agent(result.text), BlockKind.PARAGRAPH) if p.startswith("You are")]
+    assert openings == [chosen.text, "You are methodical, security-conscious, and performance-oriented. You write "
+                        "clean, well-documented, and testable backend code. You think in terms of system design "
+                        "patterns, data flow, and failure modes."]
+
+
+@requires_shared
+def test_persona_statements_equal_or_long_are_not_alternatives() -> None:
+    """An equal statement is written once and is no alternative; one of three sentences goes on to
+    instruct ("... Never ...") and is kept beside the base's."""
+    folder = shared_path("seeds")
+    base = read_source(folder / "004_a0f0db0754634d8a.txt")
+    other = read_source(folder / "002_59c9f4250e3f9764.txt")
+    persona = "maintainable backend systems."
+    assert persona in other
+    longer = other.replace(persona, persona + " Never guess a schema you have not read.")
+    twice = merge_agents([parse_agent(base, path="a.md"), parse_agent(base, path="b.md")])
+    assert twice.persona is not None and twice.persona.alternatives == ()
+    assert twice.text.count("You are a **Senior Backend Engineer**") == 1
+    both = merge_agents([parse_agent(base, path="a.md"), parse_agent(longer, path="b.md")])
+    assert both.persona is not None and both.persona.chosen.path == "a.md" and both.persona.alternatives == ()
+    assert "You are a **Senior Backend Engineer**" in both.text
+    assert "Never guess a schema you have not read." in both.text
+
+
+@requires_shared
+def test_the_prefer_file_supplies_the_persona() -> None:
+    result = merge_agents(seeds(), options=MergeOptions(prefer="002_59c9f4250e3f9764.txt"))
+    assert result.persona is not None
+    assert (result.persona.chosen.path, result.persona.chosen.line) == ("002_59c9f4250e3f9764.txt", 8)
+    assert result.persona.reason == "the --prefer file's"
+    assert [a.path[:3] for a in result.persona.alternatives] == ["000", "003", "004"]
+    assert "You are an expert backend engineer with deep expertise" in result.text
+    assert "specializing in Node.js/TypeScript server-side development" not in result.text
+
+
+@requires_shared
+def test_persona_statements_of_a_corpus_role() -> None:
+    """python-pro: eight variants from eight collections, five with a persona statement in their
+    opening. One is written; the others are in the report, each at its own line."""
+    docs = corpus_role("python-pro")
+    result = merge_agents(docs)
+    assert result.persona is not None
+    found = [result.persona.chosen, *result.persona.alternatives]
+    assert len(found) == 5 and len({s.path for s in found}) == 5
+    by_path = {doc.path: read_source(CORPUS / doc.path).splitlines() for doc in docs}
+    for source in found:
+        assert source.text.startswith(("You are a", "You are an"))
+        assert by_path[source.path][source.line - 1].startswith(source.text[:30])
+    written = _blocks(parse_agent(result.text), BlockKind.PARAGRAPH)
+    assert written.count(" ".join(result.persona.chosen.text.split())) == 1
+    for alternative in result.persona.alternatives:
+        assert " ".join(alternative.text.split()) not in written
 
 
 @requires_shared

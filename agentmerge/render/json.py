@@ -134,6 +134,10 @@ def role(result: MergeResult) -> dict[str, Any]:
         "duplicates": [
             {"path": d.path, "rules": [{"line": r.line, "text": r.text} for r in d.rules]} for d in result.duplicates
         ],
+        "persona": None if result.persona is None else {
+            "chosen": _source(result.persona.chosen), "reason": result.persona.reason,
+            "alternatives": [_source(a) for a in result.persona.alternatives],
+        },
         "canonical": result.text,
     }
 

@@ -33,7 +33,8 @@ def consolidate(results: Sequence[MergeResult]) -> str:
     """The conflict report of every role, with each canonical agent in a collapsed block.
 
     Per role: member files, aliases, frontmatter choices, contradictions, sections missing from
-    some variants, rules found in one variant only, rules left out, within-file duplicates.
+    some variants, rules found in one variant only, rules left out, within-file duplicates, the
+    persona statements left out.
     """
     out = ["# agentmerge consolidate", ""]
     out.append("| role | files | rule groups | kept | conflicts |")
@@ -52,6 +53,7 @@ def consolidate(results: Sequence[MergeResult]) -> str:
         out += _rules("Rules left out", dropped, collapsed=False)
         duplicates = [(d.rules[0], "also at " + ", ".join(f"line {s.line}" for s in d.rules[1:])) for d in r.duplicates]
         out += _rules("Rules stated twice in one file", duplicates, collapsed=True)
+        out += _persona(r)
         fence = "`" * max([3, *(len(run) + 1 for run in re.findall(r"`{3,}", r.text))])
         out += ["", "<details><summary>Canonical agent</summary>", "", f"{fence}markdown",
                 r.text.rstrip("\n"), fence, "", "</details>"]
@@ -96,6 +98,15 @@ def _missing(r: MergeResult) -> list[str]:
     lines = [f"- **{escape(m.title)}** in {', '.join(_path(h.path, h.line) for h in m.headings)}; "
              f"missing from {', '.join(_path(p) for p in m.missing)}" for m in r.missing_sections]
     return _listing("Sections missing from some variants", lines)
+
+
+def _persona(r: MergeResult) -> list[str]:
+    if r.persona is None or not r.persona.alternatives:
+        return []
+    chosen = r.persona.chosen
+    lines = [f"- kept: {_path(chosen.path, chosen.line)} {escape(chosen.text)} ({escape(r.persona.reason)})"]
+    lines += [f"- left out: {_path(a.path, a.line)} {escape(a.text)}" for a in r.persona.alternatives]
+    return _listing("Persona statements", lines, collapsed=True)
 
 
 def _rules(title: str, rules: list[tuple[Source, str]], *, collapsed: bool) -> list[str]:

@@ -111,6 +111,11 @@ def report(results: Sequence[MergeResult]) -> str:
         for dup in result.duplicates:
             lines = ", ".join(str(s.line) for s in dup.rules)
             out.append(f"  duplicate: {dup.path}:{dup.rules[0].line} {_clip(dup.rules[0].text, 50)!r} (lines {lines})")
+        if result.persona is not None:
+            chosen = result.persona.chosen
+            for alternative in result.persona.alternatives:
+                out.append(f"  persona left out: {alternative.path}:{alternative.line} {_clip(alternative.text, 50)!r}"
+                           f" (kept {chosen.path}:{chosen.line}, {result.persona.reason})")
         out.append("")
     return "\n".join(out)
 
