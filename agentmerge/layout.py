@@ -21,8 +21,9 @@
   A row nests under the row most of its members' parents belong to, and otherwise sits in the
   cluster most of its members' sections belong to (ties: where its best-worded member sits):
   in the lead's list that holds its rule, else in the lead's list where most of its neighbours
-  went, else (an untitled list) the lead's last list, else a new list after the lead's
-  content. Rows are ordered by the median relative position of their members.
+  went, else (an untitled list) the lead's last list, else the lead's list of the same title
+  (case and closing colon aside: two "When invoked:" lists are one), else a new list after the
+  lead's content. Rows are ordered by the median relative position of their members.
 * **Wording** of a row: the ``--prefer`` file's; else the wording most members use word for
   word; ties: the most specific (most content stems), then the lead's, then the first file's.
 * **Persona.** An agent says who it is once. A *persona statement* is a paragraph of a file's
@@ -322,6 +323,14 @@ class _Composer:
                         near[target[1]] += 1
             if near:
                 home[r] = (c, min(near, key=lambda b: (-near[b], b)))
+        # (cluster, title key) -> the lead's first list of that title, or the first new list's title
+        titled: dict[tuple[int, str], int | str] = {}
+        for c in sorted(set(cluster.values())):
+            d, s = self.lead[c]
+            for b in reversed(range(len(self.sections[d][s].blocks))):
+                block = self.sections[d][s].blocks[b]
+                if block.rules and block.title:
+                    titled[(c, _title_key(block.title))] = b
         for r, c in cluster.items():
             if r not in home:
                 place = self.places[self.best[r]]
@@ -329,7 +338,10 @@ class _Composer:
                 d, s = self.lead[c]
                 lists = [b for b, block in enumerate(self.sections[d][s].blocks) if block.rules]
                 # an untitled list after another would join it (CommonMark): add to the lead's last list
-                home[r] = (c, lists[-1]) if lists and not title else (c, title)
+                if lists and not title:
+                    home[r] = (c, lists[-1])
+                else:
+                    home[r] = (c, titled.setdefault((c, _title_key(title)), title))
         return home
 
     def _wording(self, r: int, lead: tuple[int, int] | None) -> int:
@@ -570,6 +582,11 @@ class _Composer:
         last = max(n for n, line in enumerate(out) if line.strip())
         body = out[last].rstrip("\r\n")
         out[last] = body.rstrip() + " " + comment + (out[last][len(body):] or self.plan.newline)
+
+
+def _title_key(title: str | None) -> str:
+    """A list title compared case, blanks and the closing colon aside ("When invoked:")."""
+    return " ".join((title or "").casefold().split()).rstrip(":").rstrip()
 
 
 def _split_repeats(places: list[int], index: Sequence[_Place]) -> list[tuple[int, ...]]:

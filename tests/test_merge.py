@@ -229,6 +229,20 @@ def test_persona_statements_equal_or_long_are_not_alternatives() -> None:
 
 
 @requires_shared
+def test_a_new_list_titled_as_a_list_of_the_lead_joins_it() -> None:
+    """VoltAgent's and davepoon's code reviewers both open with a "When invoked:" list; the steps
+    only davepoon's has join VoltAgent's list (the base's) instead of a second "When invoked:"."""
+    paths = ["VoltAgent__awesome-claude-code-subagents/categories/04-quality-security/code-reviewer.md",
+             "davepoon__claude-code-subagents-collection/subagents/code-reviewer.md"]
+    result = merge_agents([parse_agent(read_source(CORPUS / path), path=path) for path in paths])
+    assert result.base == paths[0]
+    (steps,) = [block for block in parse_agent(result.text).body.blocks if block.title == "When invoked"]
+    texts = [rule.text for rule in steps.rules]
+    assert {"Run git diff to see recent changes", "Focus on modified files", "Begin review immediately"} <= set(texts)
+    assert texts[0] == "Query context manager for code review requirements and standards"
+
+
+@requires_shared
 def test_the_prefer_file_supplies_the_persona() -> None:
     result = merge_agents(seeds(), options=MergeOptions(prefer="002_59c9f4250e3f9764.txt"))
     assert result.persona is not None
