@@ -2,8 +2,9 @@
 
 :func:`align_pair` scores the rules of two files with the comparator (:mod:`agentmerge.align`:
 the same similarity, retrieval and contradiction test as :func:`~agentmerge.align.align_rules`),
-groups them as the N-way alignment does, and pairs them inside the groups by the Jonker-Volgenant
-linear assignment (:func:`agentmerge.assign.assign`).
+groups them as the N-way alignment does (average link only, and a file's repeats judged by
+overlap alone: ``strict_repeats`` of :func:`~agentmerge.align.scored_pairs`), and pairs them inside
+the groups by the Jonker-Volgenant linear assignment (:func:`agentmerge.assign.assign`).
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def _align_pair(left: AgentDoc, right: AgentDoc, threshold: float) -> PairAlignm
             anchored[n] = waiting[texts[n]].popleft()
     taken = set(anchored) | set(anchored.values())
     pairs, contradictions = scored_pairs(items, Scorer(items), threshold,
-                                         only=frozenset(range(len(items))) - taken)
+                                         only=frozenset(range(len(items))) - taken, strict_repeats=True)
     for a, b in anchored.items():
         pairs[(a, b)] = 1.0
     # Average link only: the assignment below already picks the best one-to-one pairs inside

@@ -266,6 +266,24 @@ def test_a_list_title_is_not_contained_in_a_longer_rule() -> None:
 
 
 @requires_shared
+def test_a_short_rule_contained_in_a_longer_one_of_its_file_is_no_repeat_in_a_pair() -> None:
+    """Seed 000's "Identify middleware requirements" (line 39) holds two of the words of its
+    "1. **Analyze the Request**: Understand the backend task requirements, identifying ..." (line
+    27): containment made it a repeat of that step, which then left the assignment and never met
+    seed 002's "1. **Analyze Requirements**: ..." (line 24). Pairing compares one file's rules by
+    overlap only; the N-way alignment keeps containment for them."""
+    seeds = _seeds()
+    result = align_pair(seeds[0], seeds[2])
+    pairs = {(_where(result, m.a)[1], _where(result, m.b)[1]) for m in result.matches}
+    assert (27, 24) in pairs
+    together = [{_where(result, m) for m in group.members} for group in result.groups]
+    assert not any({("000", 27), ("000", 39)} <= places for places in together)
+    alignment = align_rules([seeds[0], seeds[2]])
+    assert any({("000", 27), ("000", 39)} <= {_where(alignment, m) for m in group.members}
+               for group in alignment.groups)
+
+
+@requires_shared
 def test_n_way_groups_on_the_seeds() -> None:
     alignment = align_rules(_seeds())
     group_of = {}
