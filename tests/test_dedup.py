@@ -266,6 +266,19 @@ def test_removing_any_one_rule_keeps_every_other_rule_and_heading(name: str) -> 
 
 
 @requires_shared
+def test_a_rule_is_never_a_repeat_of_the_item_it_is_nested_under() -> None:
+    """Seed 000's "4. **Implement with Best Practices**:" heads "- Follow RESTful conventions or
+    GraphQL best practices": a whole and its part, not one rule stated twice. They scored 0.62
+    as repeats, and ``--fix`` deleted the nested item."""
+    seed = SEEDS / "000_c13d21cbee3c67d6.txt"
+    doc = load(seed)
+    assert "Implement with Best Practices: " in [ref.rule.full_text for ref in doc.rules() if ref.rule.children]
+    assert not any(42 in {r.line for r in group.rules} for group in find_repeated_rules(doc))
+    result = run("--fix", "--dry-run", str(seed))
+    assert "GraphQL best practices" not in result.stdout
+
+
+@requires_shared
 def test_removing_an_ordered_item_renumbers_the_rest() -> None:
     doc = load(SEEDS / SEED_001)
     step = next(ref.rule for ref in doc.rules() if ref.rule.text.startswith("Identify security implications"))
