@@ -98,7 +98,7 @@ def diff(old: str, new: str, fmt: str | None, quiet: bool, stat: bool, ignore_fr
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
               help="Refuse input files larger than this.")
 def git_diff(args: tuple[str, ...], max_bytes: int) -> None:
-    """Be git's external diff driver: ``path old-file old-hex old-mode new-file new-hex new-mode``.
+    """Be git's external diff driver: path old-file old-hex old-mode new-file new-hex new-mode.
 
     Git passes 7 arguments (9 with a rename: the new path and a header follow). An added or
     deleted file has /dev/null on one side. Output is the text format; colour follows git's
