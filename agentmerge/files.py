@@ -112,8 +112,9 @@ def decode_text(data: bytes, path: str, *, max_bytes: int = DEFAULT_MAX_BYTES, a
         ) from None
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never a part.
+def write_atomic(path: str, text: str | bytes) -> None:
+    """Write ``text`` (a ``str``, written as UTF-8 without newline translation, or bytes as they
+    are) to ``path`` so that readers see the old file or the new one, never a part.
 
     The text goes to a temporary file ``.agentmerge-*.tmp`` in the same folder, is flushed and
     fsynced, gets the mode of the file it replaces (a new file: ``0o666`` less the umask, as
@@ -132,8 +133,8 @@ def write_atomic(path: str, text: str) -> None:
     os.makedirs(folder, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".agentmerge-", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8") if isinstance(text, str) else text)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, _mode_for(path))

@@ -126,7 +126,7 @@ def child(task: str, listing: Path, profile: bool) -> dict[str, object]:
         joined = {path: why for role in roles for path, why in role.reasons().items()}
         results = consolidate(docs, [role.indexes for role in roles], joined=joined)
         stages["merge"], clock = time.perf_counter() - clock, time.perf_counter()
-        render_json.consolidate(results, [d for doc in docs for d in doc.diagnostics])
+        render_json.consolidate_bytes(results, [d for doc in docs for d in doc.diagnostics])
         stages["render"] = time.perf_counter() - clock
     total = time.perf_counter() - started
     if profiler:

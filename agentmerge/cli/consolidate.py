@@ -94,14 +94,15 @@ def consolidate(
     with _progress(len(groups)) as advance:
         results = merge_roles(usable, groups, options=policy, embed=embed, joined=joined, progress=advance)
 
-    def render(kind: str, *, agents: bool) -> str:
+    def render(kind: str, *, agents: bool) -> str | bytes:
         if kind == "json":
-            return render_json.consolidate(results, diagnostics)
+            return render_json.consolidate_bytes(results, diagnostics)
         if kind == "markdown":
             return render_markdown.consolidate(results)
         return render_text.consolidate(results) if agents else render_text.report(results)
 
-    outputs = [(os.path.join(outdir, safe_name(r.name) + ".md"), r.text) for r in results] if outdir else []
+    outputs: list[tuple[str, str | bytes]] = (
+        [(os.path.join(outdir, safe_name(r.name) + ".md"), r.text) for r in results] if outdir else [])
     if options["report_path"]:
         kind = next((k for k, suffix in CONSOLIDATE_FORMATS.items() if options["report_path"].endswith(suffix)), fmt)
         outputs.append((options["report_path"], render(kind, agents=False)))
@@ -143,7 +144,7 @@ def _progress(roles: int) -> Iterator[Callable[[object], None]]:
         yield lambda _result: bar.update(1)
 
 
-def _write(outputs: list[tuple[str, str]], inputs: Sequence[str], *, force: bool) -> None:
+def _write(outputs: list[tuple[str, str | bytes]], inputs: Sequence[str], *, force: bool) -> None:
     """Write every output atomically, or none: an existing file (without --force) or an input
     file as target is an error, one line each, and exit status 2."""
     sources = {Path(path).resolve() for path in inputs if path != "-"}

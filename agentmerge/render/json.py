@@ -7,7 +7,7 @@ from typing import Any
 
 from agentmerge.frontmatter import parse_tools, thaw
 from agentmerge.model import AgentDoc, Block, Diagnostic, Rule, Section, Span
-from agentmerge.render import dumps
+from agentmerge.render import dump_bytes, dumps
 from agentmerge.report import MergeResult, Source
 
 SCHEMA_VERSION = 1
@@ -144,7 +144,12 @@ def role(result: MergeResult) -> dict[str, Any]:
 
 def consolidate(results: Sequence[MergeResult], diagnostics: Sequence[Diagnostic]) -> str:
     """The ``consolidate --format json`` document."""
-    return dumps({
+    return consolidate_bytes(results, diagnostics).decode("utf-8")
+
+
+def consolidate_bytes(results: Sequence[MergeResult], diagnostics: Sequence[Diagnostic]) -> bytes:
+    """:func:`consolidate` as UTF-8 bytes, as the command line writes it (see :func:`dump_bytes`)."""
+    return dump_bytes({
         "version": SCHEMA_VERSION,
         "roles": [role(r) for r in results],
         "diagnostics": [diagnostic(d) for d in diagnostics],
