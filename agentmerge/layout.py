@@ -26,21 +26,15 @@
   lead's content. Rows are ordered by the median relative position of their members.
 * **Wording** of a row: the ``--prefer`` file's; else the wording most members use word for
   word; ties: the most specific (most content stems), then the lead's, then the first file's.
-* **Persona.** An agent says who it is once. A *persona statement* is a paragraph of a file's
-  opening (its preamble, or the text under a lone level-1 title) that begins "You are a/an/the",
-  "You're a", "I am a", "I'm a" or "Act as a" (:data:`PERSONA`). The first one written stands
-  for the canonical agent: the base variant's (or the ``--prefer`` file's), since its preamble
-  comes first. Another file's statement of at most :data:`PERSONA_SENTENCES` sentences is left
-  out and listed in the report as an alternative; a longer one goes on to give instructions
-  and is kept like any other paragraph, as are a file's own further statements (a single file
-  consolidates to itself).
+* **Persona.** An agent says who it is once: of the variants' persona statements ("You are a
+  ...", see :mod:`agentmerge.persona`) the first written stands for it, the base variant's (or
+  the ``--prefer`` file's) since its preamble comes first; the others are reported, not written.
 
 A list, or a rule, whose content and order did not change keeps its source text byte for byte.
 """
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -65,6 +59,7 @@ from agentmerge.markup import (
 from agentmerge.model import AgentDoc, Block, BlockKind, Rule, Section
 from agentmerge.outline import cluster_sections, cluster_tree, section_parents, title_section, walk_tree
 from agentmerge.parse import split_lines
+from agentmerge.persona import PersonaChoice
 from agentmerge.report import MissingSection, Persona, RuleGroup, Source
 
 Home = tuple[int, int | str]
@@ -72,18 +67,6 @@ Home = tuple[int, int | str]
 new list after the lead's content)."""
 _EXTRA_KINDS = frozenset({BlockKind.PARAGRAPH, BlockKind.CODE, BlockKind.TABLE, BlockKind.QUOTE,
                           BlockKind.HTML, BlockKind.RAW})
-
-#: The opening of a persona statement. 983 of the 1,281 files of ../shared/corpus have such a
-#: paragraph in their opening (985 paragraphs, 981 of them "You are ..."). Named personas ("You
-#: are Kusto Assistant, ...") and modes ("You are in plan mode") do not match: they are not
-#: interchangeable.
-PERSONA = re.compile(r"^\W*(?:you\s+are|you're|i\s+am|i'm|act\s+as)\s+(?:a|an|the)\b", re.IGNORECASE)
-#: Longest persona statement, in sentences, that may be left out for another file's. Of the 985
-#: corpus statements, 934 have one or two sentences; the longer ones go on to give instructions
-#: ("... You never invent metrics you did not compute yourself").
-PERSONA_SENTENCES = 2
-_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
-
 
 @dataclass(frozen=True, slots=True)
 class BodyPlan:
@@ -188,9 +171,8 @@ class _Composer:
         self.lists: dict[Home, list[int]] = defaultdict(list)
         for r in self.children[None]:
             self.lists[self.home[r]].append(r)
-        self.openings = {(d, s) for d in range(len(docs)) for s in (0, self.title.get(d)) if s is not None}
-        self.persona: tuple[int, Block] | None = None
-        self.alternatives: list[tuple[int, Block]] = []
+        self.personas = PersonaChoice({(d, s) for d in range(len(docs)) for s in (0, self.title.get(d))
+                                       if s is not None})
 
     # -- indexes ---------------------------------------------------------------------------------
 
@@ -420,29 +402,14 @@ class _Composer:
                       tuple(self._text_group(places, chosen[count + k]) for k, places in enumerate(self.text_groups)),
                       self._persona())
 
-    def _writes(self, d: int, s: int, block: Block) -> bool:
-        """Whether block ``block`` of section ``s`` of file ``d`` is written, as far as persona
-        statements go: the first written stands for the agent; a later short one of another
-        file is an alternative (reported, not written)."""
-        if block.kind is not BlockKind.PARAGRAPH or (d, s) not in self.openings or not PERSONA.match(block.text):
-            return True
-        if self.persona is None:
-            self.persona = (d, block)
-            return True
-        if self.persona[0] == d or len(_SENTENCE_END.findall(block.text)) > PERSONA_SENTENCES:
-            return True
-        if block_key(block) != block_key(self.persona[1]):  # an equal one is written already
-            self.alternatives.append((d, block))
-        return False
-
     def _persona(self) -> Persona | None:
-        if self.persona is None:
+        if self.personas.chosen is None:
             return None
-        d, block = self.persona
+        d, block = self.personas.chosen
         reason = ("the --prefer file's" if d == self.plan.prefer else "the base variant's" if d == self.plan.base
                   else "the first in the canonical order (the base variant's opening has none)")
         return Persona(self._block_source(d, block), tuple(self._block_source(a, b) for a, b in sorted(
-            self.alternatives, key=lambda found: (found[0], found[1].span.start))), reason)
+            self.personas.alternatives, key=lambda found: (found[0], found[1].span.start))), reason)
 
     def _block_source(self, d: int, block: Block) -> Source:
         return Source(self.docs[d].path, block.span.start, block.text)
@@ -486,7 +453,7 @@ class _Composer:
                 if kept:
                     out.add(self._list(kept, list_style(block), block), separate=False)
                 continue
-            if not self._writes(*lead, block):
+            if not self.personas.writes(*lead, block):
                 dropped = True  # the blank lines after it go with it
                 continue
             if not (dropped and block.kind is BlockKind.BLANK):
@@ -501,7 +468,7 @@ class _Composer:
                 continue
             for block in self.sections[d][s].blocks:
                 key = block_key(block)
-                if block.kind in _EXTRA_KINDS and key not in seen and self._writes(d, s, block):
+                if block.kind in _EXTRA_KINDS and key not in seen and self.personas.writes(d, s, block):
                     seen.add(key)
                     out.add(block.source, separate=True)
                     added = True
