@@ -216,23 +216,40 @@ def tokenize(text: str) -> list[str]:
     A comma ends a clause before a negator ("use npm, not pnpm"), and then the next comma ends
     that aside too ("use npm, not pnpm, to install packages": the last part is not negated).
     """
+    return _tokenize(text)[0]
+
+
+def _tokenize(text: str) -> tuple[list[str], list[float]]:
+    """:func:`tokenize`, and the weight of each clause: the first, then one per :data:`CLAUSE`
+    marker, for words met only in parentheses (:data:`ASIDE_WEIGHT`) or after the first sentence
+    (:data:`TAIL_WEIGHT`), in one pass over the text."""
     out = []
+    weights = [1.0]
     aside = False
+    depth = sentence = 0
     for match in _TOKEN.finditer(text):
         piece = match.group(0)
         if _WORD.fullmatch(piece):
             out.append(piece)
-        elif piece == ",":
+            continue
+        if piece in "([":
+            depth += 1
+        elif piece in ")]":
+            depth = max(0, depth - 1)
+        elif _SENTENCE_END.match(piece):
+            sentence += 1
+        if piece == ",":
             if _NEGATED_COMMA.match(text, match.start()):
-                out.append(CLAUSE)
                 aside = True
             elif aside:
-                out.append(CLAUSE)
                 aside = False
+            else:
+                continue  # a comma inside a clause: "error handling, logging, and monitoring"
         else:
-            out.append(CLAUSE)
             aside = False
-    return out
+        out.append(CLAUSE)
+        weights.append(min(ASIDE_WEIGHT if depth else 1.0, TAIL_WEIGHT if sentence else 1.0))
+    return out, weights
 
 
 def polarize(tokens: list[str]) -> tuple[list[tuple[str, int]], bool]:
@@ -289,30 +306,13 @@ ASIDE_WEIGHT = 0.5
 _SENTENCE_END = re.compile(r"[.!?]")
 
 
-def _segment_weights(expanded: str) -> list[float]:
-    """The weight of each run of words between clause breaks of ``expanded``, in order."""
-    weights = [1.0]
-    depth = sentence = 0
-    for match in _TOKEN.finditer(expanded):
-        piece = match.group(0)
-        if _WORD.fullmatch(piece):
-            continue
-        if piece in "([":
-            depth += 1
-        elif piece in ")]":
-            depth = max(0, depth - 1)
-        elif _SENTENCE_END.match(piece):
-            sentence += 1
-        weights.append(min(ASIDE_WEIGHT if depth else 1.0, TAIL_WEIGHT if sentence else 1.0))
-    return weights
-
-
 @lru_cache(maxsize=65536)
 def rule_key(text: str) -> RuleKey:
     """Return the :class:`RuleKey` of a rule's plain text (label included by the caller if wanted)."""
     expanded = expand_terms(text)
-    signed, _negated = polarize(tokenize(expanded))
-    segments = iter(_segment_weights(expanded))
+    tokens, weights = _tokenize(expanded)
+    signed, _negated = polarize(tokens)
+    segments = iter(weights)
     weight = next(segments)
     terms: dict[str, int] = {}
     emphasis: dict[str, float] = {}

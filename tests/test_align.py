@@ -180,6 +180,15 @@ def test_words_after_the_first_sentence_weigh_less() -> None:
     assert dict(rule_key("Write unit tests (pytest).").emphasis)["pytest"] == ASIDE_WEIGHT
 
 
+def test_words_after_an_aside_with_commas_weigh_in_full() -> None:
+    """Seed 000's "Database modeling (PostgreSQL, MongoDB, Redis)" with text after it: the commas
+    inside the parentheses are no clause breaks, and the words after ")" are the rule's own again
+    (they weighed as an aside while the weights were counted apart from the clauses)."""
+    emphasis = dict(rule_key("Database modeling (PostgreSQL, MongoDB, Redis) and careful migrations").emphasis)
+    assert emphasis["postgresql"] == emphasis["redi"] == ASIDE_WEIGHT
+    assert emphasis["databas"] == emphasis["migrat"] == emphasis["care"] == 1.0
+
+
 @pytest.mark.parametrize(
     ("a", "b"),
     [
