@@ -62,14 +62,19 @@ NEAR_COPY = 0.5
 #: 240,039 candidates (every pair within reach), and content's ROLES.tsv F1 is 0.52 (0.31 at
 #: LSH 0.3, 0.59 with no cut and 29 % of all pairs).
 ROLE_BLOCKING = 0.2
-#: Default least average-link cosine for a content merge. benchmarks/grouping.py, pairwise
-#: precision / recall / F1 of same-role pairs on ../shared/corpus (ROLES.tsv; MANIFEST.tsv
-#: role_group for all files): --group-by name 1.000/0.928/0.963 (0.962); auto at 0.45
-#: 1.000/0.946/0.972 but MANIFEST F1 0.935 (agents of one author's template join: c4-component,
-#: c4-container); at 0.5 1.000/0.937/0.968 (0.950); at 0.55 and 0.6 nothing beyond names on
-#: ROLES.tsv. ``content`` alone peaks at F1 0.52 (0.35-0.4): wording differs too much across
-#: authors for content to find a role without its name.
-MIN_SIMILARITY = 0.5
+#: Default least average-link cosine for a content merge: 0.8, near-copy closeness.
+#: benchmarks/grouping.py, pairwise precision / recall / F1 of same-role pairs on
+#: ../shared/corpus (ROLES.tsv; MANIFEST.tsv role_group for all 1,281 files): --group-by name
+#: 1.000/0.928/0.963 (0.962); auto at 0.5 1.000/0.937/0.968 (0.950); at 0.6 and 0.7 as name on
+#: ROLES.tsv (0.957, 0.959); at 0.8 1.000/0.928/0.963 (0.960). Of the 29 roles that content
+#: joined at 0.5, the annotator's role_group agrees with one (mobile-app-developer into
+#: mobile-developer, 0.50); the 28 others merge distinct agents, often of one author's template
+#: (c4-context / c4-container / c4-component, bicep-plan / terraform-azure-planning,
+#: brand-strategist / messaging-architect, pr-strategist / crisis-communication-expert). A false
+#: merge blends two agents into one canonical file; a missed one leaves two files, which a lower
+#: --min-similarity joins on request. ``content`` alone peaks at F1 0.52 (0.35-0.4): wording
+#: differs too much across authors for content to find a role without its name.
+MIN_SIMILARITY = 0.8
 #: Terms in more than this share of the files (and in more than COMMON_FLOOR files, so small
 #: inputs keep every term) are left out of the blocking sets: collection stop words ("code",
 #: "best", "practic") that make every pair of agents look alike to MinHash (see ROLE_BLOCKING).

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
               help="auto: same name (role suffixes, case, plugin prefix aside) or similar content; "
                    "name or content alone; none: all inputs are one role. Copies always join.")
 # Default: agentmerge.grouping.MIN_SIMILARITY (spelled out so that startup does not load datasketch).
-@click.option("--min-similarity", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+@click.option("--min-similarity", type=click.FloatRange(0, 1), default=0.8, show_default=True,
               help="Least mean TF-IDF cosine of two groups of files that auto and content merge.")
 @click.option("--semantic", is_flag=True,
               help="Also compare rules by sentence embeddings (needs the 'semantic' extra).")
