@@ -169,6 +169,8 @@ _BREAK = re.compile(
 )
 _NEGATED_COMMA = re.compile(r",(?=\s*(?:and\s+|or\s+)?(?:not|never|no|don't|do not|avoid|without|instead)\b)")
 _TOKEN = re.compile(rf"{_BREAK.pattern}|,|{_WORD.pattern}")
+#: Words of ``_BREAK``: they are words by ``_WORD`` too, and end a clause all the same.
+_BREAK_WORDS = frozenset({"but", "while"})
 _TERM_KEYS = sorted(TERMS, key=len, reverse=True)
 _TERM_RE = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in _TERM_KEYS) + r")(?![\w]|\.\w)")
 CLAUSE = "|"  # a clause break in the token stream
@@ -229,7 +231,7 @@ def _tokenize(text: str) -> tuple[list[str], list[float]]:
     depth = sentence = 0
     for match in _TOKEN.finditer(text):
         piece = match.group(0)
-        if _WORD.fullmatch(piece):
+        if _WORD.fullmatch(piece) and piece not in _BREAK_WORDS:
             out.append(piece)
             continue
         if piece in "([":

@@ -61,6 +61,9 @@ def test_tokenize_marks_clause_breaks_but_not_list_commas() -> None:
     assert tokenize("use npm, not pnpm") == ["use", "npm", "|", "not", "pnpm"]
     assert tokenize("error handling, logging, and monitoring") == ["error", "handling", "logging", "and", "monitoring"]
     assert tokenize("responses (no stack traces)") == ["responses", "|", "no", "stack", "traces", "|"]
+    # "but" and "while" end a clause although they are words: a negation stops there
+    assert tokenize("never log secrets but log errors") == ["never", "log", "secrets", "|", "log", "errors"]
+    assert dict(rule_key("Never log secrets but log errors").terms)["error"] == 1
 
 
 def test_polarize_flips_scope_until_the_clause_ends() -> None:
