@@ -490,11 +490,11 @@ def scored_pairs(
     # a rule and the rules nested under it are a whole and its parts, never restatements
     # ("4. **Implement with Best Practices**:" over "- Follow ... GraphQL best practices")
     number_of = {id(item.ref.rule): n for n, item in enumerate(items)}
-    nested = {(n, number_of[id(below)]) for n, item in enumerate(items) if item.ref.rule.children
-              for below in item.ref.rule.walk() if below is not item.ref.rule and id(below) in number_of}
+    nested = {(min(n, m), max(n, m)) for n, item in enumerate(items) if item.ref.rule.children
+              for below in item.ref.rule.walk() if (m := number_of.get(id(below), n)) != n}
     pairs: dict[tuple[int, int], float] = {}
     contradictions = []
-    for a, b in sorted(candidates - {(min(p), max(p)) for p in nested}):
+    for a, b in sorted(candidates - nested):
         similarity, opposite, _shared = scorer.score(a, b, symmetric=strict_repeats and items[a].doc == items[b].doc)
         found = scorer.opposed(a, b, opposite)
         if found is not None:

@@ -254,7 +254,7 @@ def test_json_output_has_the_standard_layout_whatever_encodes_it() -> None:
 
     docs, _ = load_agents(sorted(str(p) for p in (Path(__file__).resolve().parent.parent / "samples").glob("*.md")))
     results = consolidate(docs, [role.indexes for role in group_roles(docs)])
-    data = json.loads(render_json.consolidate(results, []))
+    data = json.loads(render_json.consolidate_bytes(results, []))
     data["note"] = "naïve 日本語"
     assert dumps(data) == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     big = {"value": 123456789012345678901234567890, "empty": [], "nested": {}}

@@ -142,13 +142,9 @@ def role(result: MergeResult) -> dict[str, Any]:
     }
 
 
-def consolidate(results: Sequence[MergeResult], diagnostics: Sequence[Diagnostic]) -> str:
-    """The ``consolidate --format json`` document."""
-    return consolidate_bytes(results, diagnostics).decode("utf-8")
-
-
 def consolidate_bytes(results: Sequence[MergeResult], diagnostics: Sequence[Diagnostic]) -> bytes:
-    """:func:`consolidate` as UTF-8 bytes, as the command line writes it (see :func:`dump_bytes`)."""
+    """The ``consolidate --format json`` document as UTF-8 bytes, as the command line writes it
+    (see :func:`~agentmerge.render.dump_bytes`)."""
     return dump_bytes({
         "version": SCHEMA_VERSION,
         "roles": [role(r) for r in results],
