@@ -22,7 +22,8 @@ contradictions it found. The similarity of two rules is computed on their
   link from :data:`MUTUAL_THRESHOLD` up.
 
 Two rules where a clause of one forbids what a clause of the other asks for ("Always use the
-ORM" / "Never use an ORM") are a contradiction: never aligned, always reported. Grouping
+ORM" / "Never use an ORM") are opposed: never aligned, and reported as a contradiction when they
+are one rule stated both ways (:data:`CONTRADICTION_OVERLAP`). Grouping
 (:mod:`agentmerge.cluster`) is average-link agglomerative clustering over cross-file pairs (no
 chaining, unlike single link), stopped at :data:`THRESHOLD`, then a local search that moves single
 rules where they add most to the same objective (mean F1 over the five gold sets 0.730 -> 0.752;
@@ -50,7 +51,7 @@ from typing import Any
 
 from agentmerge.cluster import class_numbers, cluster, pair_score
 from agentmerge.model import AgentDoc, Rule, RuleRef, Span
-from agentmerge.normalize import RuleKey, in_frame, rule_key, section_concept, stem_families
+from agentmerge.normalize import RuleKey, in_frame, rule_key, section_concept, states_stance, stem_families
 
 # Every value below was chosen with benchmarks/alignment.py: a grid sweep for the best mean F1
 # over ../shared/gold/seeds.json and benchmarks/gold/{debugger,golang-pro,python-pro,
@@ -115,6 +116,22 @@ RETRIEVAL_STEMS = 6
 #: contradiction pairs of tests/data/contradictions.tsv).
 CONTRADICTION_SHARE = 0.6
 CONTRADICTION_COVER = 0.6
+#: Two opposed rules (:meth:`Scorer.opposed`) are never aligned; they are reported as a
+#: contradiction only when they are one rule stated both ways: their :meth:`Scorer.overlap` (no
+#: containment, which also matches a topic named in passing) reaches CONTRADICTION_OVERLAP, or
+#: CONTRADICTION_STATED_OVERLAP when both state their stance in words
+#: (:func:`~agentmerge.normalize.states_stance`). Measured with benchmarks/contradictions_corpus.py
+#: on ../shared/corpus (auto grouping): before this test, 230 opposed pairs across files were
+#: reported, and none read as a contradiction ("Drop trait implementation" against "Trait
+#: implementations with derive macros", "Code duplication" against a code-smell list's
+#: "Duplicated Code: ..."); now 5 are, still look-alikes (overlap 0.27-0.72). The written
+#: contradictions of tests/data/contradictions.tsv overlap 0.59-1.0 ("Use type hints on all
+#: public functions." / "Do not use type hints." the least); samples/'s "Never use an ORM; write
+#: SQL by hand." / "Always use an ORM for database access." overlaps 0.29 and states both
+#: stances, as 2 of the 11 stated look-alikes across corpus files do (0.27, 0.38; the others
+#: 0.06-0.23).
+CONTRADICTION_OVERLAP = 0.6
+CONTRADICTION_STATED_OVERLAP = 0.25
 
 
 Embed = Callable[[Sequence[str]], Any]
@@ -326,6 +343,25 @@ class Scorer:
             return self.contradiction(a, b)
         return None
 
+    def overlap(self, a: int, b: int) -> float:
+        """IDF-weighted Dice coefficient of the stems of ``a`` and ``b``, signs aside (0-1): the
+        ``overlap`` of :meth:`score`, with no containment, cap or bonus."""
+        left, right = self.signs[a], self.signs[b]
+        focus_a, focus_b = self.emphasis[a], self.emphasis[b]
+        covered = math.fsum(self.weight[stem] * (focus_a[stem] + focus_b[stem]) for stem in left if stem in right)
+        return covered / (self.mass[a] + self.mass[b]) if covered else 0.0
+
+    def contradicts(self, a: int, b: int) -> bool:
+        """Whether two opposed rules (:meth:`opposed`) are a contradiction, not a look-alike: they
+        restate each other (:meth:`overlap` at least :data:`CONTRADICTION_OVERLAP`), or each
+        states its stance in words (:func:`~agentmerge.normalize.states_stance`: "Never use an
+        ORM; write SQL by hand" against "Always use an ORM for database access")."""
+        overlap = self.overlap(a, b)
+        if overlap >= CONTRADICTION_OVERLAP:
+            return True
+        return overlap >= CONTRADICTION_STATED_OVERLAP and all(
+            states_stance(self.items[n].ref.rule.full_text) for n in (a, b))
+
     def swapped(self, a: int, b: int) -> bool:
         """Whether ``a`` and ``b`` trade places between what they ask for and what they reject.
 
@@ -359,8 +395,12 @@ class Comparison:
     similarity: float
     """0-1, as used for alignment (before competitive linking)."""
     contradiction: bool
+    """The rules are opposed and restate each other (see :data:`CONTRADICTION_OVERLAP`)."""
     reason: str
     """The shared stems, or the stems whose polarity flips."""
+    opposed: bool = False
+    """The rules take opposite stances on what they share: never aligned, whether or not they
+    are a contradiction."""
 
 
 def compare_rules(a: str, b: str, *, context: Sequence[str] = ()) -> Comparison:
@@ -380,7 +420,11 @@ def compare_rules(a: str, b: str, *, context: Sequence[str] = ()) -> Comparison:
     similarity, opposite, shared = scorer.score(0, 1)
     found = scorer.opposed(0, 1, opposite)
     if found is not None:
-        return Comparison(round(similarity, 3), True, "opposite polarity on " + ", ".join(found[1]))
+        reason = "opposite polarity on " + ", ".join(found[1])
+        if scorer.contradicts(0, 1):
+            return Comparison(round(similarity, 3), True, reason, opposed=True)
+        return Comparison(round(similarity, 3), False, reason + " (the rules differ beyond it: kept apart, "
+                          "not a contradiction)", opposed=True)
     return Comparison(round(similarity, 3), False, "shared stems: " + ", ".join(shared) if shared else "nothing shared")
 
 
@@ -498,9 +542,10 @@ def scored_pairs(
         similarity, opposite, _shared = scorer.score(a, b, symmetric=strict_repeats and items[a].doc == items[b].doc)
         found = scorer.opposed(a, b, opposite)
         if found is not None:
-            cover, flipped = found
-            contradictions.append(Contradiction(a, b, cover, "opposite polarity on " + ", ".join(flipped)))
-            pairs[(a, b)] = -1.0
+            pairs[(a, b)] = -1.0  # opposed: never aligned, and reported only as one rule both ways
+            if scorer.contradicts(a, b):
+                cover, flipped = found
+                contradictions.append(Contradiction(a, b, cover, "opposite polarity on " + ", ".join(flipped)))
             continue
         if similarity > 0:
             pairs[(a, b)] = similarity

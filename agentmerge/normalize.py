@@ -134,6 +134,15 @@ PRIVATIVES = frozenset({
 })
 #: Phrases after which the rest of the clause is the rejected alternative.
 ALTERNATIVES = ("instead of", "rather than", "in place of", "as opposed to")
+#: Words by which a rule states what it asks for: obligation, preference, use. With
+#: :data:`NEGATORS` and :data:`ALTERNATIVES` they tell a directive ("Always use an ORM", "Never
+#: use an ORM; write SQL by hand") from a topic ("Trait implementations with derive macros",
+#: "Code duplication"), which names what a list is about and takes no side (see
+#: :func:`states_stance`).
+AFFIRMATIVES = frozenset({
+    "always", "must", "should", "shall", "ensure", "ensures", "sure", "do", "required", "require",
+    "requires", "mandatory", "prefer", "prefers", "preferred", "favor", "favors", "favour", "favours", "use",
+})
 #: Words of modality and emphasis: they set how strong a rule is, not what it is about.
 MODALS = frozenset({
     "always", "must", "should", "shall", "need", "needs", "ensure", "ensures", "make", "sure",
@@ -175,6 +184,17 @@ _TERM_KEYS = sorted(TERMS, key=len, reverse=True)
 _TERM_RE = re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in _TERM_KEYS) + r")(?![\w]|\.\w)")
 CLAUSE = "|"  # a clause break in the token stream
 INSTEAD = "insteadof"  # stands for the phrases of ALTERNATIVES in the token stream
+#: Words after which "over" introduces the rejected alternative ("Prefer composition over
+#: inheritance"). "Use" and "choose" too: of the 36 "use/using/choose ... over" phrases of
+#: ../shared/corpus, 35 state a preference ("Use for_each over count", "Choose clarity over
+#: brevity"), one a span of time ("using aggregate data over time").
+_PREFERRING = frozenset({
+    "prefer", "prefers", "preferred", "preferring", "favor", "favors", "favour", "favours", "use", "uses", "using",
+    "choose", "chooses",
+})
+#: "Not just", "not only": an addition, not a negation ("Test with real assistive technologies,
+#: not just automated tools" still uses the tools).
+_NOT_ONLY = re.compile(r"\bnot (?:just|only|merely|simply|solely)\b")
 _ALTERNATIVE_RE = re.compile(r"\b(?:" + "|".join(ALTERNATIVES) + r")\b")
 
 
@@ -209,6 +229,7 @@ def expand_terms(text: str) -> str:
     """Lowercase ``text`` and rewrite abbreviations and variant spellings from :data:`TERMS`."""
     lowered = text.lower().replace("\u2019", "'").replace("/", " / ")
     lowered = _ALTERNATIVE_RE.sub(f" {INSTEAD} ", lowered)
+    lowered = _NOT_ONLY.sub("also", lowered)
     return _TERM_RE.sub(lambda match: TERMS[match.group(1)], lowered)
 
 
@@ -277,7 +298,7 @@ def polarize(tokens: list[str]) -> tuple[list[tuple[str, int]], bool]:
             sign = -sign
             negated = True
             continue
-        if token in ("prefer", "preferred", "favor", "favour"):
+        if token in _PREFERRING:
             preferring = True
         if preferring and token == "over":
             sign = -1
@@ -419,6 +440,15 @@ _STATED = re.compile(
 #: Titles that frame their items as things to do ("✅ **Do**:", "Do's and Don'ts", "Best practices"):
 #: nearer than a forbidding heading, they set the items' polarity instead.
 _ENJOINING = re.compile(r"^\W*(?:do'?s?|dos|best practices?|recommended|good practices?)\b", re.IGNORECASE)
+
+
+def states_stance(text: str) -> bool:
+    """Whether ``text`` says in its own words what it asks for or forbids: a word of
+    :data:`AFFIRMATIVES` or :data:`NEGATORS`, or a phrase of :data:`ALTERNATIVES`. A privative
+    verb is not enough ("Missing alt text", "Drop trait implementation" name defects and
+    features as often as they forbid), nor is a heading that frames the rule (:func:`in_frame`)."""
+    words = tokenize(expand_terms(text))
+    return INSTEAD in words or any(word in AFFIRMATIVES or word in NEGATORS for word in words)
 
 
 def forbids(title: str) -> bool:

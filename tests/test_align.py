@@ -22,6 +22,7 @@ from agentmerge.normalize import (
     polarize,
     rule_key,
     section_concept,
+    states_stance,
     stem_families,
     tokenize,
 )
@@ -240,6 +241,51 @@ def test_comparison_gives_score_and_reason() -> None:
     assert 0.5 < same.similarity <= 1
     opposite = compare_rules("Always use the ORM", "Never use an ORM")
     assert (opposite.contradiction, opposite.reason) == (True, "opposite polarity on orm")
+
+
+def test_not_just_adds_rather_than_negates() -> None:
+    # an addition: the automated tools are still used (../shared/corpus accessibility agents)
+    assert terms("Tests with real assistive technologies, not just automated tools") == terms(
+        "Tests with real assistive technologies and automated tools")
+    assert terms("Not only unit tests")["unit"] == 1 and terms("Not unit tests")["unit"] == -1
+
+
+def test_use_and_prefer_over_reject_what_follows() -> None:
+    assert terms("Use composition over inheritance") == terms("Prefer composition over inheritance")
+    assert terms("Prefers data sources over hardcoded values")["valu"] == -1
+    assert terms("Use data sources over hardcoded values") == terms("Never use hardcoded values; use data sources")
+    assert terms("Send reports over email")["email"] == 1  # no preference: "over" is a preposition
+
+
+@pytest.mark.parametrize(("text", "stated"), [
+    ("Always use an ORM for database access.", True),
+    ("Never use an ORM; write SQL by hand.", True),
+    ("Use npm instead of yarn", True),
+    ("Prefers data sources over hardcoded values", True),
+    ("Data sources over hardcoded values", False),  # "over" rejects only after a preference
+    ("Trait implementations with derive macros", False),
+    ("Missing alt text", False),
+    ("Drop trait implementation", False),
+])
+def test_a_rule_states_its_stance_in_words_or_names_a_topic(text: str, stated: bool) -> None:
+    assert states_stance(text) is stated
+
+
+@requires_shared
+def test_a_topic_and_a_rule_that_forbids_it_are_kept_apart_without_a_report() -> None:
+    paths = ["VoltAgent__awesome-claude-code-subagents/categories/06-developer-experience/refactoring-specialist.md",
+             "rshah515__claude-code-subagents/core/refactorer.md"]
+    docs = [parse_agent(read_source(SHARED / "corpus" / path), path=path) for path in paths]
+    alignment = align_rules(docs)
+    texts = [item.ref.rule.full_text for item in alignment.items]
+    topic = texts.index("Code duplication")  # a list of what the specialist detects
+    rule = next(n for n, text in enumerate(texts) if text.startswith("Remove Duplicate Code:"))
+    group_of = {m: g for g, group in enumerate(alignment.groups) for m in group.members}
+    assert group_of[topic] != group_of[rule]
+    assert not any({c.a, c.b} & {topic, rule} for c in alignment.contradictions)
+    comparison = compare_rules(texts[topic], texts[rule])
+    assert comparison.opposed and not comparison.contradiction
+    assert comparison.reason.endswith("(the rules differ beyond it: kept apart, not a contradiction)")
 
 
 # -- alignment on real files --------------------------------------------------------------------
