@@ -84,7 +84,8 @@ class RuleGroup:
 
 @dataclass(frozen=True, slots=True)
 class Contradiction:
-    """Two rules with opposite polarity on the same thing, and what the canonical agent keeps."""
+    """Two rules of different variants with opposite polarity on the same thing, and what the
+    canonical agent keeps: always a conflict."""
 
     sides: tuple[Source, Source]
     reason: str
@@ -93,8 +94,6 @@ class Contradiction:
     """How much of the forbidding clause the flipped stems cover, 0-1."""
     resolution: str
     """Which side the canonical agent keeps, and why (or that it keeps both)."""
-    conflict: bool
-    """Whether the variants disagree (some file states one side without the other)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,4 +165,4 @@ class MergeResult:
     @property
     def conflicts(self) -> int:
         """Number of conflicts: tied frontmatter keys plus contradictions between variants."""
-        return sum(1 for choice in self.fields if choice.conflict) + sum(1 for c in self.contradictions if c.conflict)
+        return sum(1 for choice in self.fields if choice.conflict) + len(self.contradictions)

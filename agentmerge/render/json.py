@@ -123,7 +123,7 @@ def role(result: MergeResult) -> dict[str, Any]:
         ],
         "contradictions": [
             {"sides": [_source(s) for s in c.sides], "reason": c.reason, "score": c.score,
-             "resolution": c.resolution, "conflict": c.conflict}
+             "resolution": c.resolution}
             for c in result.contradictions
         ],
         "unique": [{**_source(g.sources[0]), "section": g.section} for g in result.unique],

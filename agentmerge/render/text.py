@@ -95,8 +95,7 @@ def report(results: Sequence[MergeResult]) -> str:
             out.append(f"  {flag}{choice.key} = {value}  ({choice.reason})")
         for c in result.contradictions:
             a, b = c.sides
-            flag = "CONFLICT " if c.conflict else ""
-            out.append(f"  {flag}contradiction: {a.path}:{a.line} {_clip(a.text, 50)!r} vs "
+            out.append(f"  CONFLICT contradiction: {a.path}:{a.line} {_clip(a.text, 50)!r} vs "
                        f"{b.path}:{b.line} {_clip(b.text, 50)!r}: {c.resolution}")
         for m in result.missing_sections:
             where = ", ".join(f"{h.path}:{h.line}" for h in m.headings)
