@@ -111,8 +111,10 @@ TEXT_BLOCKS = frozenset({BlockKind.PARAGRAPH, BlockKind.CODE, BlockKind.TABLE, B
 #: Unpaired blocks of one kind pair as "changed" above this ``difflib`` ratio of their words; below
 #: it they are a removal and an addition. 0.5 is difflib's own "close match" cut-off (``get_close_matches``).
 BLOCK_THRESHOLD = 0.5
-#: Sections with unrelated headings pair when this share (Dice) of their rules pair; half, so
-#: that a renamed section keeping most of its rules is a rename, not a removal and an addition.
+#: Sections with unrelated headings pair when this share of their rules pair (Dice, or the share
+#: of the smaller section when two rules or more pair); half, so that a renamed section keeping
+#: most of its rules is a rename, not a removal and an addition. Two document titles (each
+#: file's lone top-level heading) pair on any rule they share.
 SECTION_SHARED = 0.5
 
 
@@ -325,17 +327,27 @@ def _pair_sections(old: Sequence[_Sec], new: Sequence[_Sec], pair: PairAlignment
     shared = Counter((i, j) for m in pair.matches for i in lineage[m.a] for j in lineage[m.b])
     concepts_old = [section_concept(s.path[-1]) if s.path else "" for s in old]
     concepts_new = [section_concept(s.path[-1]) if s.path else "" for s in new]
+    # a document title: the file's only top-level heading, over all of it ("# Backend Engineer")
+    titles_old = [s.parent == 0 and len(old[0].section.children) == 1 for s in old]
+    titles_new = [s.parent == 0 and len(new[0].section.children) == 1 for s in new]
     scores: dict[tuple[int, int], float] = {}
     for i in range(1, len(old)):
         for j in range(1, len(new)):
             # A heading over subsections pairs by content only with another such heading: the
             # rules under a document title must not make it the twin of one of its subsections.
             alike = bool(old[i].section.children) == bool(new[j].section.children)
-            dice = 2 * shared[(i, j)] / max(1, sizes_old[i] + sizes_new[j]) if alike else 0.0
+            common = shared[(i, j)] if alike else 0
+            dice = 2 * common / max(1, sizes_old[i] + sizes_new[j])
+            # the smaller section's share: one that grew or shrank in the rename still pairs
+            smaller = common / max(1, min(sizes_old[i], sizes_new[j])) if common >= 2 else 0.0
             title = 1.0 if old[i].path[-1] == new[j].path[-1] else 0.9 if concepts_old[i] == concepts_new[j] else 0.0
-            score = max(title, dice if dice >= SECTION_SHARED else 0.0) + 0.01 * dice
+            # below SECTION_SHARED the shared rules pair only two document titles, and else
+            # break ties
+            kept = max(dice, smaller)
+            content = kept if kept >= SECTION_SHARED or (common and titles_old[i] and titles_new[j]) else 0.0
+            score = max(title, content)
             if score > 0:
-                scores[(i, j)] = score
+                scores[(i, j)] = score + 0.01 * dice
     return {0: 0} | {i: j for i, j, _ in assign(scores)}
 
 

@@ -106,6 +106,21 @@ def test_seeds_rewording_rename_and_tool_set() -> None:
     assert tools.kind is ChangeKind.CHANGED and tools.detail == "-Edit, -MultiEdit, -Write"
 
 
+@requires_shared
+def test_one_shared_rule_does_not_rename_a_section() -> None:
+    """Seed 003 against seed 004, checked by eye: of the six rules under "Decision-Making Framework"
+    only "Choose well-established patterns ..." pairs into "Phase 2: Implementation" (with "Build
+    endpoints following established patterns"), while "Quality Assurance" keeps most of its rules
+    under "Phase 3: Verification"."""
+    third, fourth = sorted(SEEDS.glob("*.txt"))[3:5]
+    changes = diff_agents(doc(third), doc(fourth)).changes
+    sections = {(c.kind, c.detail.split(";")[0] if c.kind is ChangeKind.RENAMED else c.key)
+                for c in changes if c.target is Target.SECTION}
+    assert (ChangeKind.REMOVED, "Decision-Making Framework") in sections
+    assert (ChangeKind.ADDED, "Workflow / Phase 2: Implementation") in sections
+    assert (ChangeKind.RENAMED, "Quality Assurance -> Phase 3: Verification") in sections
+
+
 def test_word_diff_is_an_edit_script() -> None:
     script = word_diff("Never return stack traces to clients", "Never return stack traces in error responses")
     assert script == (("=", "Never return stack traces"), ("-", "to clients"), ("+", "in error responses"))
