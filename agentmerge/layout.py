@@ -367,7 +367,10 @@ class _Composer:
         level: dict[int, int] = {}
         top = self.tree.get(None, [])
         title = top[0] if top and any(self.title.get(d) == s for d, s in self.clusters[top[0]]) else None
+        hollow = self._hollow()
         for c, up in walk_tree(self.tree):
+            if c in hollow:
+                continue
             lead = self.lead[c]
             d, s = lead
             section = self.sections[d][s]
@@ -401,6 +404,34 @@ class _Composer:
         return Layout(out.text(), tuple(self.place_item[chosen[g]] for g in range(count)), tuple(missing),
                       tuple(self._text_group(places, chosen[count + k]) for k, places in enumerate(self.text_groups)),
                       self._persona())
+
+    def _hollow(self) -> set[int]:
+        """Clusters left with nothing to write because their rules and subsections went to other
+        sections: a heading over nothing is left out ("## Technical Debt", whose rules the other
+        variants state under their own headings). A section that was empty in its file stays."""
+        out: set[int] = set()
+        for c, _up in reversed(walk_tree(self.tree)):  # children before their parents
+            kids = self.tree.get(c, [])
+            had = any(section.children or any(block.kind is not BlockKind.BLANK for block in section.blocks)
+                      for section in (self.sections[d][s] for d, s in self.clusters[c]))
+            title = any(self.title.get(d) == s for d, s in self.clusters[c])  # the sections follow it
+            if c and not title and (had or kids) and all(k in out for k in kids) and not self._writes(c):
+                out.add(c)
+        return out
+
+    def _writes(self, c: int) -> bool:
+        """Whether cluster ``c`` writes any block or rule of its own (its subsections aside)."""
+        d, s = self.lead[c]
+        for b, block in enumerate(self.sections[d][s].blocks):
+            if block.kind is BlockKind.LIST:
+                if any(self.alive(r) for r in self.lists.get((c, b), [])):
+                    return True
+            elif block.kind is not BlockKind.BLANK and self.personas.writes(d, s, block):
+                return True
+        if any(block.kind in _EXTRA_KINDS and self.personas.writes(d2, s2, block)
+               for d2, s2 in self.clusters[c] if (d2, s2) != (d, s) for block in self.sections[d2][s2].blocks):
+            return True
+        return bool(self._orphans(c))
 
     def _persona(self) -> Persona | None:
         if self.personas.chosen is None:

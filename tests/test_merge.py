@@ -168,6 +168,21 @@ def test_provenance_writes_the_sources_after_each_rule() -> None:
 
 
 @requires_shared
+def test_a_section_whose_rules_all_went_elsewhere_is_left_out() -> None:
+    # davila7's "## Core Responsibilities" (lines 10-16) restates davepoon's "When invoked:" list of
+    # the preamble, checked by eye: its five rules align there, and its heading would stand over nothing
+    paths = ["davepoon__claude-code-subagents-collection/subagents/metadata-agent.md",
+             "davila7__claude-code-templates/cli-tool/components/agents/obsidian-ops-team/metadata-agent.md"]
+    docs = [parse_agent(read_source(CORPUS / path), path=path) for path in paths]
+    result = merge_agents(docs)
+    moved = [g for g in result.groups if any(s.path == paths[1] and 10 < s.line < 17 for s in g.sources)]
+    assert len(moved) == 5 and all(g.kept and paths[0] in {s.path for s in g.sources} for g in moved)
+    assert "Core Responsibilities" not in result.text
+    assert "When invoked:\n- Add standardized frontmatter to markdown files missing metadata\n" in result.text
+    assert "Core Responsibilities" not in {m.title for m in result.missing_sections}
+
+
+@requires_shared
 def test_a_files_own_opposed_rules_are_kept_but_not_reported() -> None:
     # a list of pitfalls against the best practices of the same file: no disagreement between variants
     path = "wshobson__agents/plugins/backend-development/agents/temporal-python-pro.md"
