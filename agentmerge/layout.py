@@ -226,7 +226,7 @@ class _Composer:
         kept = [*self.plan.kept, *(len({self.places[p].doc for p in places}) >= self.plan.min_support
                                    for places in self.text_groups)]
         return [_Row(row, any(kept[self.group_of[m]] for m in row))
-                for places in members.values() for row in _split_repeats(places, self.places)]
+                for places in members.values() for row in _split_repeats(places, self.places, self.words)]
 
     def _lead(self, c: int) -> tuple[int, int]:
         nodes = self.clusters[c]
@@ -587,14 +587,35 @@ def _title_key(title: str | None) -> str:
     return " ".join((title or "").casefold().split()).rstrip(":").rstrip()
 
 
-def _split_repeats(places: list[int], index: Sequence[_Place]) -> list[tuple[int, ...]]:
-    """Split one group's places into rows: the k-th place of each file goes to row k."""
+def _split_repeats(places: list[int], index: Sequence[_Place], words: Sequence[str]) -> list[tuple[int, ...]]:
+    """Split one group's places into rows, one place of each file per row: the rows follow the
+    places of the file that repeats the rule most (the first such file); another file's place
+    joins the row holding its very words, else the next row it is not in yet. Pairing the k-th
+    place of each file instead wrote "Collaborate with market-researcher on market dynamics"
+    twice when one variant states it once and the other once beside a shorter repeat
+    ("Competitive dynamics"): the row of the short repeat took the long wording too."""
     if len(places) == 1:
         return [(places[0],)]
     per_doc: dict[int, list[int]] = defaultdict(list)
     for p in sorted(places):
         per_doc[index[p].doc].append(p)
-    depth = max(len(found) for found in per_doc.values())
-    return [tuple(found[k] for _, found in sorted(per_doc.items()) if k < len(found)) for k in range(depth)]
-
-
+    anchor = max(sorted(per_doc), key=lambda d: len(per_doc[d]))
+    rows = [[p] for p in per_doc[anchor]]
+    for d, found in sorted(per_doc.items()):
+        if d == anchor:
+            continue
+        taken: set[int] = set()
+        rest = []
+        for p in found:
+            same = next((k for k, row in enumerate(rows)
+                         if k not in taken and any(words[q] == words[p] for q in row)), None)
+            if same is None:
+                rest.append(p)
+            else:
+                rows[same].append(p)
+                taken.add(same)
+        free = [k for k in range(len(rows)) if k not in taken]
+        for p, k in zip(rest, free, strict=False):  # rest may outnumber the free rows
+            rows[k].append(p)
+        rows.extend([p] for p in rest[len(free):])
+    return [tuple(sorted(row)) for row in rows]

@@ -32,6 +32,11 @@ def samples() -> list[AgentDoc]:
     return [sample(name) for name in SAMPLE_ROLE]
 
 
+def corpus_docs(paths: list[str]) -> list[AgentDoc]:
+    """The corpus files at ``paths`` (relative to ../shared/corpus), parsed under those paths."""
+    return [parse_agent(read_source(CORPUS / path), path=path) for path in paths]
+
+
 def seeds() -> list[AgentDoc]:
     folder = shared_path("seeds")
     return [parse_agent(read_source(path), path=path.name) for path in sorted(folder.glob("*.txt"))]
@@ -173,13 +178,26 @@ def test_a_section_whose_rules_all_went_elsewhere_is_left_out() -> None:
     # the preamble, checked by eye: its five rules align there, and its heading would stand over nothing
     paths = ["davepoon__claude-code-subagents-collection/subagents/metadata-agent.md",
              "davila7__claude-code-templates/cli-tool/components/agents/obsidian-ops-team/metadata-agent.md"]
-    docs = [parse_agent(read_source(CORPUS / path), path=path) for path in paths]
-    result = merge_agents(docs)
+    result = merge_agents(corpus_docs(paths))
     moved = [g for g in result.groups if any(s.path == paths[1] and 10 < s.line < 17 for s in g.sources)]
     assert len(moved) == 5 and all(g.kept and paths[0] in {s.path for s in g.sources} for g in moved)
     assert "Core Responsibilities" not in result.text
     assert "When invoked:\n- Add standardized frontmatter to markdown files missing metadata\n" in result.text
     assert "Core Responsibilities" not in {m.title for m in result.missing_sections}
+
+
+@requires_shared
+def test_a_repeat_row_does_not_write_the_rule_twice() -> None:
+    # checked by eye: VoltAgent's "Competitive dynamics" (line 258) and "Collaborate with
+    # market-researcher on market dynamics" (278) align with davila7's equal line 88 as one group
+    paths = ["VoltAgent__awesome-claude-code-subagents/categories/10-research-analysis/competitive-analyst.md",
+             "davila7__claude-code-templates/cli-tool/components/agents/business-marketing/competitive-analyst.md"]
+    result = merge_agents(corpus_docs(paths))
+    (group,) = [g for g in result.groups if (paths[1], 88) in {(s.path, s.line) for s in g.sources}]
+    assert sorted((s.path, s.line) for s in group.sources) == [(paths[0], 258), (paths[0], 278), (paths[1], 88)]
+    written = rule_texts(result.text)
+    assert written.count("Collaborate with market-researcher on market dynamics") == 1
+    assert "Competitive dynamics" in written  # the shorter repeat keeps its own row
 
 
 @requires_shared
