@@ -173,3 +173,24 @@ def duplicate_names(docs: Iterable[AgentDoc]) -> tuple[Diagnostic, ...]:
 def _show(value: Value) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+#: Instruction files read by name (AGENTS.md, CLAUDE.md, ...): agents even without frontmatter.
+INSTRUCTION_FILES = frozenset({"agents", "claude", "gemini", "copilot-instructions"})
+
+
+def is_agent(doc: AgentDoc) -> bool:
+    """Whether a Markdown file is an agent definition rather than documentation.
+
+    It is when its frontmatter has a ``name`` or ``description`` key (every dialect in
+    :mod:`agentmerge.dialects` has one of them), when it is an instruction file
+    (:data:`INSTRUCTION_FILES`), or when it sits where a tool looks for agents (``.claude/agents/``
+    and the folders and suffixes :func:`detect_dialect` knows). A README or a
+    docs page without such keys is not.
+    """
+    if doc.frontmatter.field("name") or doc.frontmatter.field("description"):
+        return True
+    if file_stem(doc.path).lower() in INSTRUCTION_FILES:
+        return True
+    where = "/" + doc.path.replace("\\", "/").lower()
+    return "/.claude/agents/" in where or detect_dialect(doc.path, Frontmatter("", None)) is not Dialect.INSTRUCTIONS

@@ -6,7 +6,7 @@ import os
 import stat
 import sys
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from agentmerge.errors import InputError
 
@@ -33,15 +33,23 @@ def discover(paths: Iterable[str]) -> tuple[list[str], list[InputError]]:
 
     Directories are searched recursively for ``*.md`` (``*.agent.md`` included) and ``*.mdc``,
     hidden folders such as ``.claude`` included, ``.git`` and ``node_modules`` skipped. ``-``
-    stands for standard input. Files named explicitly are taken whatever their suffix.
+    stands for standard input. Files named explicitly are taken whatever their suffix (and
+    :func:`load_agents` reads them even when they are documentation).
 
     Returns:
         The files (duplicates removed, first kept) and one :class:`InputError` per path that
         is missing or is a directory without agents.
     """
+    found, _searched, errors = _discover(paths)
+    return found, errors
+
+
+def _discover(paths: Iterable[str]) -> tuple[list[str], set[str], list[InputError]]:
+    """:func:`discover`, and which of the files were found by searching a directory."""
     from pathlib import Path
 
     found: list[str] = []
+    searched: set[str] = set()
     errors: list[InputError] = []
     for raw in paths:
         if raw == "-":
@@ -53,11 +61,13 @@ def discover(paths: Iterable[str]) -> tuple[list[str], list[InputError]]:
             if not inside:
                 errors.append(InputError(raw, "no agent files (*.md, *.mdc) in this directory"))
             found.extend(inside)
+            searched.update(inside)
         elif path.exists():
             found.append(raw)
         else:
             errors.append(InputError(raw, "no such file or directory"))
-    return list(dict.fromkeys(found)), errors
+    found = list(dict.fromkeys(found))
+    return found, searched - {raw for raw in paths if raw in found and not Path(raw).is_dir()}, errors
 
 
 def _walk(root: Path) -> Iterable[str]:
@@ -181,25 +191,54 @@ def _size(count: int) -> str:
     return f"{count // 1_000} kB" if count >= 1_000 and count % 1_000 == 0 else f"{count:,} bytes"
 
 
-def load_agents(paths: Iterable[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[AgentDoc], list[InputError]]:
+class Loaded(NamedTuple):
+    """What :func:`load_agents` read."""
+
+    docs: list[AgentDoc]
+    """The parsed agents, in discovery order."""
+    errors: list[InputError]
+    """One per input that could not be read; the other inputs are still read."""
+    skipped: list[str]
+    """Files found by searching a directory that are documentation, not agents (a README.md
+    beside the agents: :func:`agentmerge.dialects.is_agent`); a file named explicitly is never
+    skipped."""
+
+
+def load_agents(paths: Iterable[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Loaded:
     """Discover, read and parse every agent under ``paths``.
 
-    Returns:
-        The parsed documents in discovery order, and one :class:`InputError` per input that
-        could not be read; the other inputs are still returned.
+    A directory holding only documentation is an input error, as one holding no Markdown is.
     """
+    from agentmerge.dialects import is_agent
     from agentmerge.parse import parse_agent
 
-    files, errors = discover(paths)
+    paths = list(paths)
+    files, searched, errors = _discover(paths)
     docs = []
+    skipped = []
     for path in files:
         try:
             text = read_text(path, max_bytes=max_bytes)
         except InputError as error:
             errors.append(error)
             continue
-        docs.append(parse_agent(text, path=path))
-    return docs, errors
+        doc = parse_agent(text, path=path)
+        if path in searched and not is_agent(doc):
+            skipped.append(path)
+            continue
+        docs.append(doc)
+    kept = {doc.path for doc in docs}
+    for raw in paths:
+        inside = [path for path in skipped if _under(path, raw)]
+        if inside and not any(_under(path, raw) for path in kept):
+            errors.append(InputError(raw, f"no agent files in this directory, only documentation ({len(inside)} "
+                                          "file(s) without a name or description in frontmatter, such as "
+                                          f"{os.path.basename(inside[0])}); name a file to read it anyway"))
+    return Loaded(docs, errors, skipped)
+
+
+def _under(path: str, folder: str) -> bool:
+    return path.startswith(os.path.join(folder, ""))
 
 
 _RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"{p}{n}" for p in ("com", "lpt") for n in range(1, 10))})

@@ -26,9 +26,9 @@ from types import MappingProxyType
 
 import yaml
 
-from agentmerge.dialects import detect_dialect, duplicate_names, validate
+from agentmerge.dialects import duplicate_names, validate
 from agentmerge.diff import Change, ChangeKind, Target, diff_agents
-from agentmerge.model import AgentDoc, Diagnostic, Dialect, Frontmatter, FrontmatterStatus, Section, Severity, file_stem
+from agentmerge.model import AgentDoc, Diagnostic, FrontmatterStatus, Section, Severity
 from agentmerge.pairing import PairAlignment, align_pair
 
 #: Two agents are duplicates when one of them has this share of its rules paired with the other's
@@ -49,8 +49,6 @@ MIN_SHARED = 3
 #: From the dialect references in agentmerge/dialects.py (tools, permissions, MCP servers).
 PERMISSION_KEYS = frozenset({"tools", "disallowedTools", "allowed-tools", "permissionMode", "permission",
                              "mcpServers", "mcp-servers"})
-#: Instruction files read by name (AGENTS.md, CLAUDE.md, ...): agents even without frontmatter.
-INSTRUCTION_FILES = frozenset({"agents", "claude", "gemini", "copilot-instructions"})
 _CLIP = 160
 
 
@@ -459,23 +457,6 @@ def _quote_fix(doc: AgentDoc, line: int | None) -> Suggestion | None:
     indent = old[: len(old) - len(old.lstrip())]
     quoted = yaml.safe_dump({field.key: field.value}, allow_unicode=True, width=math.inf, sort_keys=False)
     return Suggestion(field.span.start, field.span.end, old, indent + quoted.rstrip("\n"))
-
-
-def is_agent(doc: AgentDoc) -> bool:
-    """Whether a Markdown file is an agent definition rather than documentation.
-
-    It is when its frontmatter has a ``name`` or ``description`` key (every dialect in
-    :mod:`agentmerge.dialects` has one of them), when it is an instruction file
-    (:data:`INSTRUCTION_FILES`), or when it sits where a tool looks for agents (``.claude/agents/``
-    and the folders and suffixes :func:`agentmerge.dialects.detect_dialect` knows). A README or a
-    docs page without such keys is not.
-    """
-    if doc.frontmatter.field("name") or doc.frontmatter.field("description"):
-        return True
-    if file_stem(doc.path).lower() in INSTRUCTION_FILES:
-        return True
-    where = "/" + doc.path.replace("\\", "/").lower()
-    return "/.claude/agents/" in where or detect_dialect(doc.path, Frontmatter("", None)) is not Dialect.INSTRUCTIONS
 
 
 # -- helpers -----------------------------------------------------------------------------------

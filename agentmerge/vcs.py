@@ -15,9 +15,10 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from agentmerge.dialects import is_agent
 from agentmerge.errors import AgentmergeError, InputError
 from agentmerge.files import DEFAULT_MAX_BYTES, decode_text, read_text
-from agentmerge.findings import FileChange, FileStatus, is_agent
+from agentmerge.findings import FileChange, FileStatus
 from agentmerge.model import AgentDoc
 from agentmerge.parse import parse_agent
 
@@ -261,7 +262,7 @@ def collect(root: str, base: str, head: str | None, pathspecs: Sequence[str] = (
         pathspecs: repository-relative files or folders whose changes to review (all if empty).
 
     Returns:
-        The changed files that are agents (:func:`agentmerge.findings.is_agent` on either side),
+        The changed files that are agents (:func:`agentmerge.dialects.is_agent` on either side),
         the unchanged agents at ``head`` anywhere in the repository (what the changed ones are
         compared with), and one error per changed file that cannot be read.
         Unchanged files that cannot be read are left out: the change is not about them.

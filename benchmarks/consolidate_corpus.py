@@ -118,7 +118,7 @@ def child(task: str, listing: Path, profile: bool) -> dict[str, object]:
     if profiler:
         profiler.enable()
     clock = time.perf_counter()
-    docs, _errors = load_agents(paths)
+    docs = load_agents(paths).docs
     stages["read+parse"], clock = time.perf_counter() - clock, time.perf_counter()
     roles = group_roles(docs)
     stages["group"], clock = time.perf_counter() - clock, time.perf_counter()

@@ -525,3 +525,22 @@ def test_consolidate_is_idempotent_and_identical_variants_do_not_conflict(tmp_pa
     assert role["canonical"] == canonical
     assert role["conflicts"] == 0
     assert result.exit_code == 0
+
+
+def test_documentation_beside_the_agents_is_skipped_unless_named(tmp_path: Path) -> None:
+    """A README.md in an agents folder is no agent: searched folders leave it out, with a note."""
+    agents = sorted((ROOT / "samples").glob("backend-*.md"))
+    for path in agents:
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    (tmp_path / "README.md").write_bytes((ROOT / "README.md").read_bytes())
+    result = run("consolidate", "--format", "json", str(tmp_path))
+    files = [entry["path"] for role in json.loads(result.stdout)["roles"] for entry in role["files"]]
+    assert sorted(Path(path).name for path in files) == [path.name for path in agents]
+    assert f"skipped 1 documentation file(s) found in directories ({tmp_path / 'README.md'})" in result.stderr
+    named = run("check", str(tmp_path / "README.md"))  # named: read like any file
+    assert named.exit_code != 2 and "skipped" not in named.stderr
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "README.md").write_bytes((ROOT / "README.md").read_bytes())
+    only = run("check", str(docs))
+    assert only.exit_code == 2 and "no agent files in this directory, only documentation" in only.stderr

@@ -252,7 +252,7 @@ def test_json_output_has_the_standard_layout_whatever_encodes_it() -> None:
     from agentmerge.render import dumps
     from agentmerge.render import json as render_json
 
-    docs, _ = load_agents(sorted(str(p) for p in (Path(__file__).resolve().parent.parent / "samples").glob("*.md")))
+    docs = load_agents(sorted(str(p) for p in (Path(__file__).resolve().parent.parent / "samples").glob("*.md"))).docs
     results = consolidate(docs, [role.indexes for role in group_roles(docs)])
     data = json.loads(render_json.consolidate_bytes(results, []))
     data["note"] = "naïve 日本語"

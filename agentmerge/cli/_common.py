@@ -56,9 +56,13 @@ def inputs(command: F) -> F:
 def load_inputs(paths: Sequence[str], max_bytes: int) -> tuple[list[AgentDoc], list[InputError]]:
     from agentmerge.files import load_agents
 
-    docs, errors = load_agents(paths, max_bytes=max_bytes)
+    docs, errors, skipped = load_agents(paths, max_bytes=max_bytes)
     for error in errors:
         click.echo(error.format(), err=True)
+    if skipped:
+        shown = ", ".join(skipped[:3]) + (f" and {len(skipped) - 3} more" if len(skipped) > 3 else "")
+        click.echo(f"agentmerge: skipped {len(skipped)} documentation file(s) found in directories ({shown}): no "
+                   "name or description in frontmatter; name a file to read it anyway", err=True)
     return docs, errors
 
 
