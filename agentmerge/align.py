@@ -432,7 +432,8 @@ def _bare_rule(text: str) -> Rule:
     return Rule(source=text, text=text, label=None, marker="-", ordinal=1, span=Span(1, 1))
 
 
-def align_rules(docs: Sequence[AgentDoc], *, threshold: float | None = None, embed: Embed | None = None) -> Alignment:
+def align_rules(docs: Sequence[AgentDoc], *, threshold: float | None = None, embed: Embed | None = None,
+                strict_repeats: bool = False) -> Alignment:
     """Group equivalent rules across ``docs`` and report contradictions.
 
     Args:
@@ -442,6 +443,8 @@ def align_rules(docs: Sequence[AgentDoc], *, threshold: float | None = None, emb
         embed: optional sentence embedder (texts -> unit vectors, one row each), such as
             :func:`agentmerge.semantic.load_embedder` returns; its cosine, times
             :data:`SEMANTIC_WEIGHT`, is one more similarity measure.
+        strict_repeats: compare two rules of one document by overlap only (see
+            :func:`scored_pairs`), as ``agentmerge dedup`` does before it deletes repeats.
 
     Returns:
         An :class:`Alignment`. Each group holds at most one rule per document, except rules a
@@ -455,7 +458,7 @@ def align_rules(docs: Sequence[AgentDoc], *, threshold: float | None = None, emb
         threshold = THRESHOLD if vectors is None else SEMANTIC_THRESHOLD
     scorer = Scorer(firsts, vectors, [len(members) for members in copies])
     pairs, found = scored_pairs(firsts, scorer, threshold, only=range(len(firsts)),
-                                partners=max(CANDIDATES, PARTNERS_PER_DOC * len(docs)))
+                                partners=max(CANDIDATES, PARTNERS_PER_DOC * len(docs)), strict_repeats=strict_repeats)
     groups = cluster_items(items, copies, pairs, threshold)
     contradictions = tuple(replace(c, a=copies[c.a][0], b=copies[c.b][0]) for c in found)
     return Alignment(items, groups, contradictions)

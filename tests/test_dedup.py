@@ -556,3 +556,14 @@ def test_help_states_the_default_thresholds() -> None:
     assert f"near-copy agents [default: {NEAR_THRESHOLD}]" in text
     assert f"repeats [default: {RULE_THRESHOLD}]" in text
     assert f"the wording kept [default: {SHARED_THRESHOLD}]" in text
+
+
+@requires_shared
+def test_a_topic_named_in_a_longer_rule_is_not_its_repeat() -> None:
+    # checked by eye: step 3 "Analyze user interfaces, content structure, and interaction patterns"
+    # names the topic of the checklist item "Content structure" (line 75); --fix must not delete it
+    path = "VoltAgent__awesome-claude-code-subagents/categories/04-quality-security/accessibility-tester.md"
+    doc = parse_agent(read_source(CORPUS / path), path=path)
+    lines = {frozenset(rule.line for rule in group.rules) for group in find_repeated_rules(doc)}
+    assert not any({14, 75} <= group for group in lines)
+    assert any(len(group) > 1 for group in lines)  # the file does repeat other rules
