@@ -9,7 +9,9 @@
   clusters as a tree: a cluster sits under the cluster of its lead section's parent, and
   siblings come in consensus order, by the median of their sections' relative positions in
   their files (median rank aggregation, Dwork, Kumar, Naor & Sivakumar 2001, "Rank aggregation
-  methods for the web"). A heading no deeper than its parent's is moved one level below it.
+  methods for the web"). A heading no deeper than its parent's is moved one level below it. A
+  section whose rules and subsections all went to other sections is left out, not written as a
+  heading over nothing; one empty in its file stays.
 * **Lead section.** Each cluster is written from one section, its *lead*: the ``--prefer``
   file's when it has one (the base variant's for the preamble), else the one holding the most
   rules (ties: the base's, then the first file's). Its heading, paragraphs, code and list
@@ -17,7 +19,8 @@
   follow it unless an equal one (whitespace and case aside) is already written.
 * **Rows.** One canonical rule per aligned group (:func:`agentmerge.align.align_rules`); a rule
   a file states twice gives a second row (the report lists it as a within-file duplicate), so
-  a single file consolidates to itself. Rules without content words are matched by their text.
+  a single file consolidates to itself, and another file's rule joins the row that holds its
+  very words. Rules without content words are matched by their text.
   A row nests under the row most of its members' parents belong to, and otherwise sits in the
   cluster most of its members' sections belong to (ties: where its best-worded member sits):
   in the lead's list that holds its rule, else in the lead's list where most of its neighbours
