@@ -567,3 +567,32 @@ def test_a_topic_named_in_a_longer_rule_is_not_its_repeat() -> None:
     lines = {frozenset(rule.line for rule in group.rules) for group in find_repeated_rules(doc)}
     assert not any({14, 75} <= group for group in lines)
     assert any(len(group) > 1 for group in lines)  # the file does repeat other rules
+
+
+@requires_shared
+def test_fix_removes_the_title_of_a_list_it_empties(tmp_path: Path) -> None:
+    # checked by eye: every item under "Content types:" (lines 77-85) repeats one under
+    # "Content creation:" (47-55), so the title goes too; "Lead generation:" follows one blank line
+    name = "VoltAgent__awesome-claude-code-subagents/categories/08-business-product/content-marketer.md"
+    target = tmp_path / "content-marketer.md"
+    target.write_bytes((CORPUS / name).read_bytes())
+    result = run("--fix", str(target))
+    assert result.exit_code in (0, 1), result.stderr
+    text = target.read_text()
+    assert "Content types:" not in text and "Content creation:\n- Blog posts\n" in text
+    assert "- Performance tracking\n\nLead generation:\n" in text
+    assert f"{target}:78: removed: Blog posts" in result.stderr
+
+
+@requires_shared
+def test_fix_keeps_an_instruction_that_leads_into_a_list_it_empties(tmp_path: Path) -> None:
+    # "Save output to ... Notify user and suggest next steps with agents like:" is a sentence:
+    # it stays even when the agents listed under it go as repeats
+    name = "VoltAgent__awesome-claude-code-subagents/categories/01-core-development/design-bridge.md"
+    target = tmp_path / "design-bridge.md"
+    target.write_bytes((CORPUS / name).read_bytes())
+    lead = "Notify user and suggest next steps with agents like:"
+    result = run("--fix", str(target))
+    assert all(f"{target}:{line}: removed: {agent}" in result.stderr
+               for line, agent in ((103, "ui-designer"), (104, "frontend-developer"), (105, "prompt-engineer")))
+    assert lead in target.read_text()

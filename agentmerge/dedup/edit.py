@@ -45,12 +45,25 @@ def _siblings(doc: AgentDoc) -> dict[tuple[int, int], tuple[Rule, ...]]:
     return found
 
 
+#: Most words of a list's lead-in that goes with the list when all its items are removed: a title
+#: ("Content types:"), not an instruction that ends in a colon ("Save output to ... Notify user
+#: and suggest next steps with agents like:"), which stays whatever happens to its list.
+TITLE_WORDS = 8
+
+
+def _bare_title(title: str | None) -> bool:
+    return title is not None and len(title.split()) <= TITLE_WORDS and not re.search(r"[.!?](?:\s|$)", title)
+
+
 def remove_rules(doc: AgentDoc, rules: Iterable[RuleAt]) -> str:
     """Return the text of ``doc`` without the list items ``rules`` (lines of ``doc``'s file).
 
     Each item goes with its lines (nested items included); in a loose list (a blank line before
     the item) the blank lines after it go too, so no double gap is left, while a tight list keeps
-    the blank line that ends it. The items after a removed one in an ordered list are renumbered.
+    the blank line that ends it. A list left with no item loses its lead-in title too ("Content
+    types:" over items all repeated under "Content creation:"; a title of at most
+    :data:`TITLE_WORDS` words and no sentence break), and the blank lines after it. The items
+    after a removed one in an ordered list are renumbered.
     Every other line keeps its bytes, and a file without a final newline still ends without one.
     """
     text = render_source(doc)
@@ -58,7 +71,17 @@ def remove_rules(doc: AgentDoc, rules: Iterable[RuleAt]) -> str:
     siblings = _siblings(doc)
     drop: set[int] = set()
     renumber: dict[int, int] = {}  # 0-based line -> how many earlier items of its list were removed
-    for rule in sorted(rules, key=lambda rule: rule.line):
+    rules = sorted(rules, key=lambda rule: rule.line)
+    gone = {(rule.line, rule.end_line) for rule in rules}
+    for block in (block for section in doc.body.walk() for block in section.blocks):
+        if _bare_title(block.title) and block.rules and all((r.span.start, r.span.end) in gone for r in block.rules):
+            # the lead-in of a list emptied ("Content types:"), with the blank lines after the list
+            drop.update(range(block.span.start - 1, block.span.end))
+            end = block.span.end
+            while end < len(lines) and not lines[end].strip():
+                drop.add(end)
+                end += 1
+    for rule in rules:
         first, last = rule.line - 1, rule.end_line
         drop.update(range(first, last))
         if first > 0 and not lines[first - 1].strip():
