@@ -39,6 +39,7 @@ A list, or a rule, whose content and order did not change keeps its source text 
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -604,21 +605,33 @@ def _split_repeats(places: list[int], index: Sequence[_Place], words: Sequence[s
         per_doc[index[p].doc].append(p)
     anchor = max(sorted(per_doc), key=lambda d: len(per_doc[d]))
     rows = [[p] for p in per_doc[anchor]]
+    holding: dict[str, list[int]] = defaultdict(list)  # words -> the rows holding them, in order
+    for k, row in enumerate(rows):
+        holding[words[row[0]]].append(k)
     for d, found in sorted(per_doc.items()):
         if d == anchor:
             continue
         taken: set[int] = set()
+        cursor: Counter[str] = Counter()  # rows are taken in order: a file may repeat a rule 1,000 times
+        placed: list[tuple[int, int]] = []  # (row, place) of this file
         rest = []
         for p in found:
-            same = next((k for k, row in enumerate(rows)
-                         if k not in taken and any(words[q] == words[p] for q in row)), None)
-            if same is None:
-                rest.append(p)
+            key, candidates = words[p], holding.get(words[p], [])
+            while cursor[key] < len(candidates) and candidates[cursor[key]] in taken:
+                cursor[key] += 1
+            if cursor[key] < len(candidates):
+                taken.add(candidates[cursor[key]])
+                placed.append((candidates[cursor[key]], p))
             else:
-                rows[same].append(p)
-                taken.add(same)
+                rest.append(p)
         free = [k for k in range(len(rows)) if k not in taken]
-        for p, k in zip(rest, free, strict=False):  # rest may outnumber the free rows
+        placed += zip(free, rest, strict=False)  # rest may outnumber the free rows
+        placed += ((len(rows) + n, p) for n, p in enumerate(rest[len(free):]))
+        rows.extend([] for _ in rest[len(free):])
+        for k, p in placed:  # the rows this file joined or opened hold its words too
             rows[k].append(p)
-        rows.extend([p] for p in rest[len(free):])
+            held = holding[words[p]]
+            at = bisect_left(held, k)
+            if at == len(held) or held[at] != k:
+                held.insert(at, k)
     return [tuple(sorted(row)) for row in rows]
