@@ -177,6 +177,7 @@ class _Composer:
             self.lists[self.home[r]].append(r)
         self.personas = PersonaChoice({(d, s) for d in range(len(docs)) for s in (0, self.title.get(d))
                                        if s is not None})
+        self._new_lists: dict[int, dict[str, list[int]]] | None = None
 
     # -- indexes ---------------------------------------------------------------------------------
 
@@ -416,23 +417,25 @@ class _Composer:
         out: set[int] = set()
         for c, _up in reversed(walk_tree(self.tree)):  # children before their parents
             kids = self.tree.get(c, [])
+            # the openings (preambles, files' titles) always stand, so no persona statement is met here
+            if any(node in self.personas.openings for node in self.clusters[c]):
+                continue
             had = any(section.children or any(block.kind is not BlockKind.BLANK for block in section.blocks)
                       for section in (self.sections[d][s] for d, s in self.clusters[c]))
-            title = any(self.title.get(d) == s for d, s in self.clusters[c])  # the sections follow it
-            if c and not title and (had or kids) and all(k in out for k in kids) and not self._writes(c):
+            if (had or kids) and all(k in out for k in kids) and not self._writes(c):
                 out.add(c)
         return out
 
     def _writes(self, c: int) -> bool:
-        """Whether cluster ``c`` writes any block or rule of its own (its subsections aside)."""
+        """Whether cluster ``c`` (no opening) writes any block or rule of its own, subsections aside."""
         d, s = self.lead[c]
         for b, block in enumerate(self.sections[d][s].blocks):
             if block.kind is BlockKind.LIST:
                 if any(self.alive(r) for r in self.lists.get((c, b), [])):
                     return True
-            elif block.kind is not BlockKind.BLANK and self.personas.writes(d, s, block):
+            elif block.kind is not BlockKind.BLANK:
                 return True
-        if any(block.kind in _EXTRA_KINDS and self.personas.writes(d2, s2, block)
+        if any(block.kind in _EXTRA_KINDS
                for d2, s2 in self.clusters[c] if (d2, s2) != (d, s) for block in self.sections[d2][s2].blocks):
             return True
         return bool(self._orphans(c))
@@ -511,13 +514,13 @@ class _Composer:
 
     def _orphans(self, c: int) -> list[tuple[str, list[int]]]:
         """The new lists of cluster ``c``: (title, kept rows), in the order of their first rows."""
-        found: dict[str, list[int]] = {}
-        for (cluster, where), rows in self.lists.items():
-            if cluster == c and isinstance(where, str):
+        if self._new_lists is None:  # once for all clusters: compose and _hollow ask for each
+            self._new_lists = defaultdict(dict)
+            for (cluster, where), rows in self.lists.items():
                 kept = [r for r in rows if self.alive(r)]
-                if kept:
-                    found[where] = kept
-        return sorted(found.items(), key=lambda entry: self._order(entry[1][0]))
+                if isinstance(where, str) and kept:
+                    self._new_lists[cluster][where] = kept
+        return sorted(self._new_lists[c].items(), key=lambda entry: self._order(entry[1][0]))
 
     def _orphan_style(self, r: int, title: str) -> ListStyle:
         place = self.places[self.chosen[r]]
