@@ -222,6 +222,27 @@ def test_fix_removes_repeats_atomically_and_the_result_parses(tmp_path: Path) ->
 
 
 @requires_shared
+def test_fix_aligns_again_until_no_repeat_is_left(tmp_path: Path) -> None:
+    """Removing repeats changes the file's IDF weights, and VoltAgent's cpp-pro then repeats its
+    compile-time rules: --fix aligns the file again, so --check passes on what it wrote, and every
+    removed rule is reported at its line of the original file."""
+    target = tmp_path / "cpp-pro.md"
+    shutil.copyfile(shared_path("corpus", "VoltAgent__awesome-claude-code-subagents", "categories",
+                                "02-language-specialists", "cpp-pro.md"), target)
+    original = target.read_text(encoding="utf-8").splitlines()
+    first_pass = {r.line for g in find_repeated_rules(load(target)) for r in g.removable}
+    result = run("--fix", str(target))
+    assert result.exit_code == 0, result.stderr
+    reported = {int(line.split(":")[1]): line.split(": removed: ")[1] for line in result.stderr.splitlines()}
+    assert first_pass < set(reported)  # more than one pass found something
+    assert original[43] == "- Compile-time computation" and 44 in set(reported) - first_pass
+    for line, text in reported.items():
+        assert text in original[line - 1]
+    assert find_repeated_rules(load(target)) == ()
+    assert run("--check", str(target)).exit_code == 0
+
+
+@requires_shared
 def test_fix_dry_run_prints_the_diff_fix_applies_and_changes_nothing(tmp_path: Path) -> None:
     target, other = tmp_path / "a" / "backend.md", tmp_path / "b" / "backend.md"
     for path in (target, other):

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 @click.option("--shared-threshold", type=click.FloatRange(0, 1), default=None,
               help="Least similarity of a reworded shared rule to the wording kept [default: 0.75].")
 @click.option("--check", is_flag=True, help="No report: one 'path:line: message' line per duplicate.")
-@click.option("--fix", is_flag=True, help="Remove the rules each file repeats, keeping one per group.")
+@click.option("--fix", is_flag=True, help="Remove the rules each file repeats, one kept per group, until none is left.")
 @click.option("--extract", "extract_path", type=click.Path(dir_okay=False),
               help="Move the shared rules into this file (CLAUDE.md, AGENTS.md); a diff unless --write.")
 @click.option("--write", is_flag=True, help="With --extract: write the shared file and the agents.")
