@@ -26,7 +26,7 @@ itself gives it back unchanged (tests/test_merge.py checks both on real files).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from agentmerge.align import Alignment, Embed, align_rules
@@ -122,7 +122,7 @@ def merge_agents(
 def consolidate(
     docs: Sequence[AgentDoc], groups: Sequence[Sequence[int]], *, options: MergeOptions | None = None,
     embed: Embed | None = None, joined: Mapping[str, str] | None = None,
-    progress: Callable[[MergeResult], None] | None = None,
+    progress: Callable[[MergeResult], None] | None = None, jobs: int = 1,
 ) -> tuple[MergeResult, ...]:
     """Merge each role of ``groups`` (lists of indexes into ``docs``); results sorted by name.
 
@@ -132,15 +132,24 @@ def consolidate(
     Args:
         progress: called once per role as it is merged (a progress bar).
         joined: path -> how that file joined its role, for the report.
+        jobs: processes that merge roles (:mod:`agentmerge.workers`); the results are the same
+            for any number. Without ``embed`` only: an embedder stays in this process.
     """
     options = options or MergeOptions()
+    roles = [members for members in groups if members]
+    merged: Iterable[MergeResult]
+    if jobs > 1 and embed is None and len(roles) > 1:
+        from agentmerge.workers import merge_in_workers
+
+        merged = merge_in_workers(docs, roles, options=options, joined=joined or {}, jobs=jobs)
+    else:
+        merged = (merge_agents([docs[n] for n in members], options=options, embed=embed, joined=joined)
+                  for members in roles)
     results = []
-    for members in groups:
-        if members:
-            result = merge_agents([docs[n] for n in members], options=options, embed=embed, joined=joined)
-            results.append(result)
-            if progress is not None:
-                progress(result)
+    for result in merged:
+        results.append(result)
+        if progress is not None:
+            progress(result)
     results.sort(key=lambda r: (r.name, r.paths))
     taken: set[str] = set()
     for number, result in enumerate(results):

@@ -17,10 +17,12 @@ copy k of each file gets small perturbations, seeded by k and the path: its ``na
 
 Targets from issue 4: consolidate at most 2x the markdown-it-py time; ``--scale`` 10 at most 12x
 the time of the corpus. ``--profile`` prints the cProfile top entries of a consolidate run.
+Roles are merged by as many processes as the command line uses (one per core), or ``--jobs N``;
+the peak memory of the workers is the largest of one worker.
 
 Usage::
 
-    .venv/bin/python benchmarks/consolidate_corpus.py [--scale 10] [--skip-scaled-merge] [--profile]
+    .venv/bin/python benchmarks/consolidate_corpus.py [--scale 10] [--skip-scaled-merge] [--profile] [--jobs N]
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def write_scaled(corpus: Path, scale: int, folder: Path) -> list[str]:
 # -- children ---------------------------------------------------------------------------------------
 
 
-def child(task: str, listing: Path, profile: bool) -> dict[str, object]:
+def child(task: str, listing: Path, profile: bool, jobs: int = 0) -> dict[str, object]:
     """Run one task over the files listed in ``listing``; return its stage times and peak memory."""
     paths = listing.read_text(encoding="utf-8").splitlines()
     stages: dict[str, float] = {}
@@ -123,8 +125,13 @@ def child(task: str, listing: Path, profile: bool) -> dict[str, object]:
     roles = group_roles(docs)
     stages["group"], clock = time.perf_counter() - clock, time.perf_counter()
     if task == "consolidate":
+        if jobs == 0:  # as the command line chooses (agentmerge.cli.consolidate)
+            from agentmerge.cli.consolidate import PARALLEL_ROLES
+            from agentmerge.workers import available_cores
+
+            jobs = available_cores() if len(roles) >= PARALLEL_ROLES else 1
         joined = {path: why for role in roles for path, why in role.reasons().items()}
-        results = consolidate(docs, [role.indexes for role in roles], joined=joined)
+        results = consolidate(docs, [role.indexes for role in roles], joined=joined, jobs=jobs)
         stages["merge"], clock = time.perf_counter() - clock, time.perf_counter()
         render_json.consolidate_bytes(results, [d for doc in docs for d in doc.diagnostics])
         stages["render"] = time.perf_counter() - clock
@@ -133,17 +140,21 @@ def child(task: str, listing: Path, profile: bool) -> dict[str, object]:
         profiler.disable()
         for order in ("cumulative", "tottime"):
             pstats.Stats(profiler, stream=sys.stderr).sort_stats(order).print_stats(20)
-    return {"stages": stages, "total": total, "peak_mb": _peak_mb(), "files": len(paths), "roles": len(roles)}
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"stages": stages, "total": total, "peak_mb": _peak_mb(), "files": len(paths), "roles": len(roles),
+            "jobs": jobs, "worker_peak_mb": workers}
 
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
 
 
-def run(task: str, paths: list[str], folder: Path, *, profile: bool = False, timeout: float) -> dict[str, object]:
+def run(task: str, paths: list[str], folder: Path, *, profile: bool = False, timeout: float,
+        jobs: int = 0) -> dict[str, object]:
     listing = folder / f"{task}-{len(paths)}.txt"
     listing.write_text("\n".join(paths), encoding="utf-8")
-    command = [sys.executable, __file__, "--child", task, str(listing), *(["--profile"] if profile else [])]
+    command = [sys.executable, __file__, "--child", task, str(listing), "--jobs", str(jobs),
+               *(["--profile"] if profile else [])]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
     except subprocess.TimeoutExpired:
@@ -161,7 +172,10 @@ def show(label: str, result: dict[str, object]) -> None:
     stages = result["stages"]
     assert isinstance(stages, dict)
     detail = ", ".join(f"{name} {seconds:.2f}" for name, seconds in stages.items())
-    print(f"{label:<34} {result['total']:8.2f} s  peak {result['peak_mb']:7.0f} MB  ({detail})")
+    workers = ""
+    if result.get("jobs"):
+        workers = f", {result['jobs']} processes: worker peak {result['worker_peak_mb']:.0f} MB"
+    print(f"{label:<34} {result['total']:8.2f} s  peak {result['peak_mb']:7.0f} MB  ({detail}{workers})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -172,10 +186,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="on the scaled corpus, time read+parse+group only")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds allowed per child run")
     parser.add_argument("--profile", action="store_true", help="print cProfile top entries of consolidate")
+    parser.add_argument("--jobs", type=int, default=0,
+                        help="processes merging roles (0, the default: as the command line chooses, one per core)")
     parser.add_argument("--child", nargs=2, metavar=("TASK", "LISTING"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child[0], Path(args.child[1]), args.profile)))
+        print(json.dumps(child(args.child[0], Path(args.child[1]), args.profile, args.jobs)))
         return 0
     if not (args.corpus / "MANIFEST.tsv").is_file():
         print(f"{args.corpus}: error: no MANIFEST.tsv here", file=sys.stderr)
@@ -184,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(temporary)
         paths = [str(args.corpus / path) for path, _ in load_corpus(args.corpus)]
         parse = run("parse", paths, folder, timeout=args.timeout)
-        whole = run("consolidate", paths, folder, profile=args.profile, timeout=args.timeout)
+        whole = run("consolidate", paths, folder, profile=args.profile, timeout=args.timeout, jobs=args.jobs)
         group = run("group", paths, folder, timeout=args.timeout)
         print(f"corpus: {len(paths)} files")
         show("markdown-it-py parse", parse)
@@ -203,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         show("read+parse+group", big_group)
         rows = [("parse", parse, big_parse), ("read+parse+group", group, big_group)]
         if not args.skip_scaled_merge:
-            big_whole = run("consolidate", scaled, folder, timeout=args.timeout)
+            big_whole = run("consolidate", scaled, folder, timeout=args.timeout, jobs=args.jobs)
             show("consolidate (auto)", big_whole)
             rows.append(("consolidate", whole, big_whole))
         for label, small, big in rows:

@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 from conftest import ROOT, SEEDS, requires_shared, shared_path
 
 from agentmerge.cli import cli
+from agentmerge.cli.consolidate import PARALLEL_ROLES
 
 SCHEMAS = ROOT / "agentmerge" / "schemas"
 GOOD = "---\nname: good\ndescription: A fine agent.\n---\n\n## Rules\n\n- Always write tests\n"
@@ -185,6 +186,19 @@ def test_consolidate_is_independent_of_input_order() -> None:
     forward = run("consolidate", "--format", "json", *seeds())
     backward = run("consolidate", "--format", "json", *reversed(seeds()))
     assert forward.stdout == backward.stdout
+
+
+@requires_shared
+def test_consolidate_output_is_the_same_for_any_number_of_jobs() -> None:
+    """40 files of one collection, one role each: --jobs 2 and the default (one process per core from
+    PARALLEL_ROLES roles on) print what one process prints."""
+    folder = shared_path("corpus", "0xfurai__claude-code-subagents", "agents")
+    paths = sorted(str(path) for path in folder.glob("[a-f]*.md"))
+    assert len(paths) >= PARALLEL_ROLES
+    one = run("consolidate", "--format", "json", "--jobs", "1", *paths)
+    assert len(json.loads(one.stdout)["roles"]) >= PARALLEL_ROLES
+    assert run("consolidate", "--format", "json", "--jobs", "2", *paths).stdout == one.stdout
+    assert run("consolidate", "--format", "json", *paths).stdout == one.stdout
 
 
 @requires_shared

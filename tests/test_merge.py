@@ -427,3 +427,23 @@ def test_progress_is_called_once_per_role() -> None:
 def test_min_support_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="min_support"):
         MergeOptions(min_support=0)
+
+
+@requires_shared
+def test_worker_processes_give_the_same_results_as_one() -> None:
+    """Four corpus roles, and the seeds and two samples, three roles of one name: the results of two
+    worker processes equal those of one, value for value and in order."""
+    docs = [*seeds(), sample("backend-engineer.md"), sample("team/backend-engineer.md")]
+    groups = [list(range(5)), [5], [6]]
+    for group in CORPUS_ROLES:
+        members = corpus_role(group)
+        groups.append(list(range(len(docs), len(docs) + len(members))))
+        docs.extend(members)
+    joined = {doc.path: "name" for doc in docs[:5]}
+    seen: list[str] = []
+    one = consolidate(docs, groups, joined=joined)
+    two = consolidate(docs, groups, joined=joined, jobs=2, progress=lambda r: seen.append(r.name))
+    assert two == one
+    assert sorted(seen) == ["api-designer", *["backend-engineer"] * 3, "playwright-expert", "python-pro",
+                            "quant-analyst"]
+    assert [r.name for r in two][:4] == ["api-designer", "backend-engineer", "backend-engineer-2", "backend-engineer-3"]
