@@ -30,3 +30,7 @@ class InputError(AgentmergeError):
 
 class UsageError(AgentmergeError):
     """Options or arguments that cannot work together."""
+
+
+class WorkerError(AgentmergeError):
+    """A worker process died (killed for memory, say) before it returned its role."""

@@ -14,8 +14,11 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
+from agentmerge.errors import WorkerError
 from agentmerge.model import AgentDoc
 
 if TYPE_CHECKING:
@@ -48,18 +51,27 @@ def merge_in_workers(
     Yields:
         One :class:`~agentmerge.report.MergeResult` per role, the roles with most files first
         (ties in the order of ``groups``), so that no worker is left with a big one at the end.
-        When the caller stops early, is interrupted (Ctrl-C) or a worker raises, the workers are
-        terminated at once.
+        When the caller stops early, is interrupted (Ctrl-C) or a worker raises, the roles not
+        started are dropped and the workers end with the roles they are merging.
 
     Raises:
-        Whatever :func:`~agentmerge.merge.merge_agents` raises in a worker.
+        Whatever :func:`~agentmerge.merge.merge_agents` raises in a worker;
+        :class:`~agentmerge.errors.WorkerError` when a worker dies.
     """
     order = sorted(range(len(groups)), key=lambda t: (-len(groups[t]), t))
     tasks = [(list(groups[t]), options, {doc.path: joined[doc.path] for doc in (docs[n] for n in groups[t])
                                          if doc.path in joined}) for t in order]
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    with context.Pool(jobs, initializer=_start, initargs=(docs,)) as pool:  # leaving it terminates the workers
-        yield from pool.imap(_merge, tasks)
+    # concurrent.futures, not multiprocessing.Pool: a worker that dies (killed for memory) makes
+    # the pool raise BrokenProcessPool instead of waiting forever for its role
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start, initargs=(docs,))
+    try:
+        yield from pool.map(_merge, tasks)
+    except BrokenProcessPool as error:
+        raise WorkerError("agentmerge", f"a worker process died ({error}); --jobs 1 merges in one process") from error
+    finally:
+        # on Ctrl-C, an error or a caller that stops early, the roles not started are dropped
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _start(docs: Sequence[AgentDoc]) -> None:

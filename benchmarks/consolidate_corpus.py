@@ -173,7 +173,7 @@ def show(label: str, result: dict[str, object]) -> None:
     assert isinstance(stages, dict)
     detail = ", ".join(f"{name} {seconds:.2f}" for name, seconds in stages.items())
     workers = ""
-    if result.get("jobs"):
+    if int(result.get("jobs") or 0) > 1:
         workers = f", {result['jobs']} processes: worker peak {result['worker_peak_mb']:.0f} MB"
     print(f"{label:<34} {result['total']:8.2f} s  peak {result['peak_mb']:7.0f} MB  ({detail}{workers})")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -525,6 +526,32 @@ def test_unwritable_output_folder_is_one_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1].endswith(": error: Not a directory")
     assert blocker.read_text() == "a file where the output folder should go"
+
+
+def _interrupt(*_args: object, **_kwargs: object) -> None:
+    raise KeyboardInterrupt
+
+
+def test_an_interrupt_exits_130_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C is not exit status 1, which CI reads as "conflicts found"."""
+    monkeypatch.setattr("agentmerge.grouping.group_roles", _interrupt)
+    result = run("consolidate", str(ROOT / "samples"))
+    assert result.exit_code == 130
+    assert result.stderr.splitlines()[-1] == "agentmerge: interrupted"
+
+
+def _die(*_args: object) -> None:
+    os._exit(9)  # a worker killed, as by the kernel when memory runs out
+
+
+@requires_shared
+def test_a_worker_that_dies_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("agentmerge.workers._merge", _die)
+    folder = shared_path("corpus", "0xfurai__claude-code-subagents", "agents")
+    result = run("consolidate", "--jobs", "2", *sorted(str(path) for path in folder.glob("[a-c]*.md")))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].startswith("agentmerge: error: a worker process died (")
+    assert result.stdout == ""
 
 
 @requires_shared

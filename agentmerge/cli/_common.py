@@ -37,11 +37,13 @@ COMMANDS = MappingProxyType({
 
 
 class Exit(enum.IntEnum):
-    """Exit statuses, as diff(1): 0 clean/same, 1 findings/differences/conflicts, 2 error."""
+    """Exit statuses, as diff(1): 0 clean/same, 1 findings/differences/conflicts, 2 error; and
+    130 (128 + SIGINT, as shells report it) when interrupted, never 1, which CI reads as findings."""
 
     CLEAN = 0
     FOUND = 1
     ERROR = 2
+    INTERRUPTED = 130
 
 
 def inputs(command: F) -> F:
@@ -133,6 +135,9 @@ class _Group(click.Group):
             where = getattr(error, "filename", None) or "agentmerge"
             click.echo(f"{where}: error: {error.strerror or error}", err=True)
             ctx.exit(Exit.ERROR)
+        except KeyboardInterrupt:  # click would print "Aborted!" and exit with 1, our "found"
+            click.echo("agentmerge: interrupted", err=True)
+            ctx.exit(Exit.INTERRUPTED)
 
 
 @click.group(cls=_Group, commands=LazyCommands(COMMANDS),
