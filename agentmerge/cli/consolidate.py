@@ -25,9 +25,9 @@ TOOLS_POLICIES = ("intersection", "majority", "union")
 #: shorter runs end within two seconds, before a bar would help.
 PROGRESS_ROLES = 50
 #: With ``--jobs 0`` (the default) roles are merged by one process per core from this many roles
-#: on. Starting the workers costs 30-40 ms: on the first roles of 0xfurai's collection (one file
-#: each, about 5 ms a role) 16 roles take 78 ms in one process and 81 ms in two, 32 roles 237 ms
-#: and 126 ms (2 cores).
+#: on. Starting the workers costs 20-40 ms: on the first roles of 0xfurai's collection (one file
+#: each, about 5 ms a role) 8 roles take 25 ms in one process and 43 ms in two, 16 roles 85 ms
+#: and 69 ms, 32 roles 168 ms and 104 ms (2 cores; the gain at 16 roles is within the noise).
 PARALLEL_ROLES = 32
 
 if TYPE_CHECKING:
