@@ -4,7 +4,9 @@ Roles are independent: :func:`agentmerge.merge.merge_agents` of one role reads o
 documents and returns a value, so the roles of a collection can be merged by several processes
 and the results are the values one process gives (:func:`agentmerge.merge.consolidate` sorts
 them). On a platform that forks (Linux), the workers inherit the parsed documents instead of
-receiving them pickled; elsewhere each worker receives them once, at start. On ../shared/corpus
+receiving them pickled; elsewhere each worker receives them once, at start. Forking a program
+that runs threads of its own can deadlock (a lock held by another thread is copied held): such a
+program calls with ``jobs=1``, as the command line, single-threaded, need not. On ../shared/corpus
 (714 roles, 2 cores) merging takes 7.3-8.7 s in two processes against 15.0 s in one.
 """
 
