@@ -207,6 +207,11 @@ RULES: MappingProxyType[str, RuleInfo] = MappingProxyType({
         RuleInfo("bad-value", "frontmatter value the dialect rejects", Severity.ERROR),
         RuleInfo("name-not-stem", "name differs from the file name", Severity.WARNING),
         RuleInfo("duplicate-name", "name used by another agent", Severity.WARNING),
+        RuleInfo("exact-copy-agent", "agent is an exact copy of another", Severity.WARNING),
+        RuleInfo("near-copy-agent", "agent nearly copies another", Severity.WARNING),
+        RuleInfo("repeated-rule", "rule the agent already states", Severity.WARNING),
+        RuleInfo("shared-rule", "rule many agents share (a shared instructions file could hold it)",
+                 Severity.INFO),
     )
 })
 

@@ -617,3 +617,57 @@ def test_fix_keeps_an_instruction_that_leads_into_a_list_it_empties(tmp_path: Pa
     assert all(f"{target}:{line}: removed: {agent}" in result.stderr
                for line, agent in ((103, "ui-designer"), (104, "frontend-developer"), (105, "prompt-engineer")))
     assert lead in target.read_text()
+
+
+# -- pull-request formats -----------------------------------------------------------------------
+
+
+def _pr_folder(tmp_path: Path) -> Path:
+    """Seed 001 twice (an exact copy, one name, rules it repeats) and a corpus agent that shares nothing."""
+    folder = tmp_path / "agents"
+    (folder / "team").mkdir(parents=True)
+    shutil.copyfile(SEEDS / SEED_001, folder / "backend.md")
+    shutil.copyfile(SEEDS / SEED_001, folder / "team" / "backend.md")
+    shutil.copyfile(CORPUS / "0xfurai__claude-code-subagents" / "agents" / "bun-expert.md", folder / "bun.md")
+    return folder
+
+
+@requires_shared
+def test_pull_request_formats_hold_one_finding_per_check_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GitHub annotations, SARIF (validated by the OASIS schema) and reviewdog lines (its schema)
+    carry what --check prints, line for line, with the paths normalised from ./agents/..."""
+    from test_formats import reviewdog, sarif_validator
+
+    monkeypatch.chdir(tmp_path)
+    _pr_folder(tmp_path)
+    check = run("--check", "./agents").stdout.splitlines()
+    assert any(": exact copy of agents/" in line for line in check)
+    assert any(": repeats line " in line for line in check)
+    assert any(": name 'backend-engineer' is also used by" in line for line in check)
+    github = run("--format", "github", "./agents")
+    assert github.exit_code == 1
+    annotations = github.stdout.splitlines()
+    assert len(annotations) == len(check)
+    assert all(line.startswith("::warning file=agents/") for line in annotations)
+    log = json.loads(run("--format", "sarif", "./agents").stdout)
+    assert list(sarif_validator().iter_errors(log)) == []
+    results = log["runs"][0]["results"]
+    assert len(results) == len(check)
+    where = [r["locations"][0]["physicalLocation"] for r in results]
+    assert [w["artifactLocation"]["uri"] + (f":{w['region']['startLine']}" if "region" in w else "") for w in where] \
+        == [line.split(": ")[0].removeprefix("./") for line in check]
+    assert {r["ruleId"] for r in results} == {"exact-copy-agent", "duplicate-name", "repeated-rule"}
+    lines = [json.loads(line) for line in run("--format", "rdjsonl", "./agents").stdout.splitlines()]
+    assert len(lines) == len(check)
+    assert all(list(reviewdog("Diagnostic.json").iter_errors(line)) == [] for line in lines)
+    repeat = next(line for line in lines if line["code"]["value"] == "repeated-rule")
+    assert repeat["related_locations"][0]["message"] == "the wording kept"
+
+
+@requires_shared
+def test_sarif_of_absolute_paths_uses_file_uris(tmp_path: Path) -> None:
+    folder = _pr_folder(tmp_path)
+    log = json.loads(run("--format", "sarif", str(folder)).stdout)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}
+    assert uris and all(uri.startswith(f"file://{folder}/") for uri in uris)
+    assert "uriBaseId" not in log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]

@@ -13,7 +13,8 @@ from agentmerge.cli._common import Exit, has_fatal, inputs, load_inputs
 from agentmerge.errors import UsageError
 from agentmerge.files import read_text, write_atomic
 
-DEDUP_FORMATS = ("json", "markdown", "text")
+#: --format choices: agentmerge.render.dedup.RENDERERS (spelled out to keep startup light).
+DEDUP_FORMATS = ("github", "json", "markdown", "rdjson", "rdjsonl", "sarif", "text")
 
 if TYPE_CHECKING:
     from agentmerge.dedup import Edit

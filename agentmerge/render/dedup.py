@@ -1,5 +1,5 @@
-"""Renderers of ``agentmerge dedup``: the report (text, JSON, Markdown), the ``--check`` lines,
-and the edits (unified diff, list of removed rules).
+"""Renderers of ``agentmerge dedup``: the report (text, JSON, Markdown, and the pull-request formats
+of ``agentmerge review``), the ``--check`` lines, and the edits (unified diff, list of removed rules).
 
 ``RENDERERS`` maps each ``--format`` name to a function ``(result) -> str``.
 """
@@ -13,10 +13,12 @@ from types import MappingProxyType
 from typing import Any
 
 from agentmerge.dedup import AgentCopies, Copy, CopyKind, DedupResult, Edit, NameCollision, RuleAt, SharedRule
+from agentmerge.dedup.findings import dedup_findings, dedup_review
 from agentmerge.diff import ChangeKind, Target
 from agentmerge.render import dumps
 from agentmerge.render.diff import summary
 from agentmerge.render.markdown import escape
+from agentmerge.render.review import RENDERERS as REVIEW_RENDERERS
 
 SCHEMA_VERSION = 1
 _WIDTH = 100
@@ -102,26 +104,20 @@ def _rule_lines(rules: Sequence[RuleAt], *, keep: int | None, with_path: bool) -
 
 def check(result: DedupResult) -> str:
     """``--check``: one ``path:line: message`` line per finding, nothing else."""
-    out = []
-    for group in result.copies:
-        for copy in group.copies:
-            kind = "exact copy" if group.kind is CopyKind.EXACT else f"near copy ({copy.similarity:.2f})"
-            out.append(f"{copy.path}: {kind} of {group.path}")
-    for collision in result.collisions:
-        for agent in collision.agents:
-            if agent.path != collision.winner:
-                where = agent.path if agent.line is None else f"{agent.path}:{agent.line}"
-                out.append(f"{where}: name '{collision.name}' is also used by "
-                           f"{', '.join(a.path for a in collision.agents if a is not agent)}")
-    for repeat in result.repeats:
-        kept = repeat.rules[repeat.keep]
-        for rule in repeat.rules:
-            if rule is not kept:
-                out.append(f"{rule.path}:{rule.line}: repeats line {kept.line}: {_clip(rule.text, 80)}")
-    for shared in result.shared:
-        for rule in shared.rules:
-            out.append(f"{rule.path}:{rule.line}: shared by {shared.agents} agents: {_clip(rule.text, 80)}")
-    return "".join(line + "\n" for line in out)
+    return "".join(f"{f.path if f.line is None else f'{f.path}:{f.line}'}: {f.message}\n"
+                   for f in dedup_findings(result))
+
+
+#: The pull-request formats of ``agentmerge review`` that render dedup's findings too
+#: (:mod:`agentmerge.dedup.findings`): GitHub annotations, SARIF, reviewdog.
+REVIEW_FORMATS = ("github", "rdjson", "rdjsonl", "sarif")
+
+
+def _as_review(fmt: str) -> Callable[[DedupResult], str]:
+    def rendered(result: DedupResult) -> str:
+        return REVIEW_RENDERERS[fmt](dedup_review(result))
+
+    return rendered
 
 
 # -- JSON -------------------------------------------------------------------------------------------
@@ -211,9 +207,9 @@ def markdown(result: DedupResult) -> str:
     return "\n".join(out) + "\n"
 
 
-RENDERERS: MappingProxyType[str, Callable[[DedupResult], str]] = MappingProxyType(
-    {"text": text, "json": json, "markdown": markdown}
-)
+RENDERERS: MappingProxyType[str, Callable[[DedupResult], str]] = MappingProxyType({
+    "text": text, "json": json, "markdown": markdown, **{fmt: _as_review(fmt) for fmt in REVIEW_FORMATS},
+})
 
 
 # -- edits ------------------------------------------------------------------------------------------

@@ -68,7 +68,10 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
 
 
 def _artifact(path: str) -> dict[str, str]:
-    """A repository-relative URI reference: each path segment percent-encoded (RFC 3986)."""
+    """A repository-relative URI reference: each path segment percent-encoded (RFC 3986); an
+    absolute path (``agentmerge dedup /abs/dir``) is a ``file://`` URI of its own instead."""
+    if path.startswith("/"):
+        return {"uri": "file://" + quote(path, safe="/")}
     return {"uri": quote(path, safe="/"), "uriBaseId": "%SRCROOT%"}
 
 
