@@ -54,7 +54,9 @@ def merge_in_workers(
         One :class:`~agentmerge.report.MergeResult` per role, the roles with most files first
         (ties in the order of ``groups``), so that no worker is left with a big one at the end.
         When the caller stops early, is interrupted (Ctrl-C) or a worker raises, the roles not
-        started are dropped and the workers end with the roles they are merging.
+        started are dropped and the workers end with the roles they are merging. Where no
+        process pool can be made (no working ``sem_open``, as in containers without
+        ``/dev/shm``), the roles are merged in this process.
 
     Raises:
         Whatever :func:`~agentmerge.merge.merge_agents` raises in a worker;
@@ -66,7 +68,14 @@ def merge_in_workers(
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     # concurrent.futures, not multiprocessing.Pool: a worker that dies (killed for memory) makes
     # the pool raise BrokenProcessPool instead of waiting forever for its role
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start, initargs=(docs,))
+    try:
+        pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start, initargs=(docs,))
+    except (NotImplementedError, OSError):  # no working sem_open (a container without /dev/shm)
+        from agentmerge.merge import merge_agents
+
+        for members, options_, joined_ in tasks:
+            yield merge_agents([docs[n] for n in members], options=options_, joined=joined_)
+        return
     try:
         yield from pool.map(_merge, tasks)
     except BrokenProcessPool as error:

@@ -447,3 +447,15 @@ def test_worker_processes_give_the_same_results_as_one() -> None:
     assert sorted(seen) == ["api-designer", *["backend-engineer"] * 3, "playwright-expert", "python-pro",
                             "quant-analyst"]
     assert [r.name for r in two][:4] == ["api-designer", "backend-engineer", "backend-engineer-2", "backend-engineer-3"]
+
+
+@requires_shared
+def test_without_a_process_pool_the_roles_are_merged_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A platform without a working sem_open cannot make a pool: jobs > 1 then merges here."""
+    def no_pool(*_args: object, **_kwargs: object) -> None:
+        raise NotImplementedError("This platform lacks a functioning sem_open implementation")
+
+    monkeypatch.setattr("agentmerge.workers.ProcessPoolExecutor", no_pool)
+    docs = [*seeds(), *corpus_role("quant-analyst")]
+    groups = [list(range(5)), list(range(5, len(docs)))]
+    assert consolidate(docs, groups, jobs=2) == consolidate(docs, groups)
