@@ -450,7 +450,14 @@ def align_rules(docs: Sequence[AgentDoc], *, threshold: float | None = None, emb
         An :class:`Alignment`. Each group holds at most one rule per document, except rules a
         document repeats (pairwise similarity >= :data:`REPEAT_THRESHOLD`).
     """
-    items = rule_items(docs)
+    return align_items(rule_items(docs), documents=len(docs), threshold=threshold, embed=embed,
+                       strict_repeats=strict_repeats)
+
+
+def align_items(items: tuple[Item, ...], *, documents: int, threshold: float | None = None, embed: Embed | None = None,
+                strict_repeats: bool = False) -> Alignment:
+    """:func:`align_rules` of the rules :func:`rule_items` gave for ``documents`` documents
+    (``agentmerge dedup`` computes them in one process and aligns them in several)."""
     copies = _copies(items)
     firsts = [items[members[0]] for members in copies]
     vectors = embed([item.ref.rule.full_text for item in firsts]) if embed is not None and firsts else None
@@ -458,7 +465,7 @@ def align_rules(docs: Sequence[AgentDoc], *, threshold: float | None = None, emb
         threshold = THRESHOLD if vectors is None else SEMANTIC_THRESHOLD
     scorer = Scorer(firsts, vectors, [len(members) for members in copies])
     pairs, found = scored_pairs(firsts, scorer, threshold, only=range(len(firsts)),
-                                partners=max(CANDIDATES, PARTNERS_PER_DOC * len(docs)), strict_repeats=strict_repeats)
+                                partners=max(CANDIDATES, PARTNERS_PER_DOC * documents), strict_repeats=strict_repeats)
     groups = cluster_items(items, copies, pairs, threshold)
     contradictions = tuple(replace(c, a=copies[c.a][0], b=copies[c.b][0]) for c in found)
     return Alignment(items, groups, contradictions)

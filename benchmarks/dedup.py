@@ -50,6 +50,7 @@ from markdown_it import MarkdownIt
 from agentmerge import parse_agent
 from agentmerge.align import rule_items
 from agentmerge.cli import GC_THRESHOLDS
+from agentmerge.cli._common import PARALLEL_TASKS
 from agentmerge.dedup import CopyKind, find_duplicate_agents, find_repeated_rules
 from agentmerge.dedup.agents import NEAR_THRESHOLD, exact_copies, near_copies
 from agentmerge.dedup.rules import RULE_THRESHOLD, align_each, repeats_in
@@ -57,6 +58,7 @@ from agentmerge.dedup.shared import MIN_AGENTS, SHARED_THRESHOLD, SharedRule, sh
 from agentmerge.grouping import ContentIndex
 from agentmerge.model import AgentDoc
 from agentmerge.render.diff import summary
+from agentmerge.workers import available_cores
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -240,7 +242,7 @@ def replica(path: str, text: str, k: int) -> tuple[str, str]:
     return f"r{k}/{stem}x{letter}{dot}{ext}", front + body
 
 
-def speed(texts: list[tuple[str, str]], scales: list[int]) -> None:
+def speed(texts: list[tuple[str, str]], scales: list[int], jobs: int = 0) -> None:
     gc.set_threshold(*GC_THRESHOLDS)  # as the console script runs: the collector walks the parsed corpus less
     markdown = MarkdownIt("commonmark").enable("table")
     for scale in scales:
@@ -254,7 +256,8 @@ def speed(texts: list[tuple[str, str]], scales: list[int]) -> None:
         index = _timed("index", lambda docs=docs: ContentIndex.build(docs), run)
         _timed("exact", lambda docs=docs, index=index: exact_copies(docs, index), run)
         _timed("near", lambda docs=docs, index=index: near_copies(docs, index, NEAR_THRESHOLD), run)
-        aligned = _timed("align", lambda docs=docs: align_each(docs), run)
+        workers = jobs or (available_cores() if len(docs) >= PARALLEL_TASKS else 1)  # as the command line
+        aligned = _timed("align", lambda docs=docs, workers=workers: align_each(docs, jobs=workers), run)
         _timed("repeats", lambda docs=docs, al=aligned: [repeats_in(docs, a, RULE_THRESHOLD) for a in al], run)
         _timed("shared", lambda docs=docs, al=aligned: shared_in(docs, al, MIN_AGENTS), run)
         total = sum(run.values())
@@ -262,7 +265,7 @@ def speed(texts: list[tuple[str, str]], scales: list[int]) -> None:
         print(f"x{scale:<3}{len(docs):>6} files: markdown-it {baseline:6.1f} s; parse + dedup {total:6.1f} s = "
               f"{total / baseline:4.2f} x, dedup alone {total - run['parse']:6.1f} s = "
               f"{(total - run['parse']) / baseline:4.2f} x; per 1,000 files {1000 * total / len(docs):5.1f} s  "
-              f"[{stages}]", flush=True)
+              f"[{stages}]  align in {workers} process(es)", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -273,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shared", action="store_true", help="shared-rule precision/recall and a sample of groups")
     parser.add_argument("--speed", action="store_true", help="time dedup beside markdown-it-py")
     parser.add_argument("--scale", default="1", help="comma-separated corpus multiples for --speed (default 1)")
+    parser.add_argument("--jobs", type=int, default=0,
+                        help="--speed: processes aligning the files (0, the default: one per core, as the CLI)")
     args = parser.parse_args(argv)
     if not (CORPUS / "MANIFEST.tsv").is_file():
         print(f"{CORPUS}: error: no MANIFEST.tsv here", file=sys.stderr)
@@ -283,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.shared:
         shared(texts, args.sample)
     if args.speed:
-        speed(texts, [int(k) for k in args.scale.split(",")])
+        speed(texts, [int(k) for k in args.scale.split(",")], args.jobs)
     if not (args.rules or args.shared or args.speed):
         copies(texts, args.sample)
     return 0

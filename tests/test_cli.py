@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from conftest import ROOT, SEEDS, requires_shared, shared_path
 
 from agentmerge.cli import cli
-from agentmerge.cli.consolidate import PARALLEL_ROLES
+from agentmerge.cli._common import PARALLEL_TASKS
 
 SCHEMAS = ROOT / "agentmerge" / "schemas"
 GOOD = "---\nname: good\ndescription: A fine agent.\n---\n\n## Rules\n\n- Always write tests\n"
@@ -192,12 +192,12 @@ def test_consolidate_is_independent_of_input_order() -> None:
 @requires_shared
 def test_consolidate_output_is_the_same_for_any_number_of_jobs() -> None:
     """40 files of one collection, one role each: --jobs 2 and the default (one process per core from
-    PARALLEL_ROLES roles on) print what one process prints."""
+    PARALLEL_TASKS roles on) print what one process prints."""
     folder = shared_path("corpus", "0xfurai__claude-code-subagents", "agents")
     paths = sorted(str(path) for path in folder.glob("[a-f]*.md"))
-    assert len(paths) >= PARALLEL_ROLES
+    assert len(paths) >= PARALLEL_TASKS
     one = run("consolidate", "--format", "json", "--jobs", "1", *paths)
-    assert len(json.loads(one.stdout)["roles"]) >= PARALLEL_ROLES
+    assert len(json.loads(one.stdout)["roles"]) >= PARALLEL_TASKS
     assert run("consolidate", "--format", "json", "--jobs", "2", *paths).stdout == one.stdout
     assert run("consolidate", "--format", "json", *paths).stdout == one.stdout
 

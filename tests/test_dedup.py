@@ -33,6 +33,7 @@ from agentmerge.dedup import (
     find_name_collisions,
     find_repeated_rules,
     find_shared_rules,
+    plan_fixes,
     remove_rules,
     scope_of,
 )
@@ -671,3 +672,19 @@ def test_sarif_of_absolute_paths_uses_file_uris(tmp_path: Path) -> None:
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}
     assert uris and all(uri.startswith(f"file://{folder}/") for uri in uris)
     assert "uriBaseId" not in log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+
+
+@requires_shared
+def test_worker_processes_find_what_one_process_finds(tmp_path: Path) -> None:
+    """VoltAgent's quality-security agents (with copies, repeats and shared rules): dedup, the
+    shared rules and the --fix plan are the same in two processes as in one, and so is the CLI."""
+    folder = CORPUS / "VoltAgent__awesome-claude-code-subagents" / "categories" / "04-quality-security"
+    paths = sorted(str(path) for path in folder.glob("*.md"))
+    docs = [load(Path(path)) for path in paths]
+    one = dedup(docs)
+    assert one.repeats and one.shared
+    assert dedup(docs, jobs=2) == one
+    assert find_shared_rules(docs, jobs=2) == find_shared_rules(docs)
+    assert plan_fixes(docs, jobs=2) == plan_fixes(docs)
+    two = run("--format", "json", "--jobs", "2", *paths)
+    assert two.stdout == run("--format", "json", "--jobs", "1", *paths).stdout

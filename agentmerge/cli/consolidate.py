@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from agentmerge.cli._common import Exit, echo_diagnostics, inputs, load_inputs
+from agentmerge.cli._common import Exit, auto_jobs, echo_diagnostics, inputs, jobs_option, load_inputs
 from agentmerge.files import safe_name, write_atomic
 from agentmerge.model import AgentDoc, Severity
 
@@ -24,11 +24,6 @@ TOOLS_POLICIES = ("intersection", "majority", "union")
 #: average (../shared/corpus grouped by name: 828 roles merged in 28 s on 2 busy cores), so
 #: shorter runs end within two seconds, before a bar would help.
 PROGRESS_ROLES = 50
-#: With ``--jobs 0`` (the default) roles are merged by one process per core from this many roles
-#: on. Starting the workers costs 20-40 ms: on the first roles of 0xfurai's collection (one file
-#: each, about 5 ms a role) 8 roles take 25 ms in one process and 43 ms in two, 16 roles 85 ms
-#: and 69 ms, 32 roles 168 ms and 104 ms (2 cores; the gain at 16 roles is within the noise).
-PARALLEL_ROLES = 32
 
 if TYPE_CHECKING:
     from agentmerge.merge import MergeOptions
@@ -58,9 +53,7 @@ if TYPE_CHECKING:
 @click.option("--min-support", type=click.IntRange(min=1), default=1, show_default=True, metavar="K",
               help="Keep the rules found in at least K variants (1: all of them).")
 @click.option("--provenance", is_flag=True, help="Write <!-- from: file:line, ... --> after each rule.")
-@click.option("--jobs", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
-              help=f"Merge roles in N processes (0: one per core from {PARALLEL_ROLES} roles on; one with --semantic). "
-                   "Any N gives the same output.")
+@jobs_option("Merge roles in N processes (0: one per core from {tasks} roles on; one with --semantic).")
 def consolidate(
     paths: tuple[str, ...], max_bytes: int, fmt: str, outdir: str | None, group_by: str, semantic: bool, jobs: int,
     **options: Any,
@@ -99,14 +92,9 @@ def consolidate(
     groups = [role.indexes for role in roles]
     joined = {path: why for role in roles for path, why in role.reasons().items()}
     policy = _policy(usable, len(groups), **options)
-    if jobs == 0:
-        jobs = 1
-        if len(groups) >= PARALLEL_ROLES:
-            from agentmerge.workers import available_cores
-
-            jobs = available_cores()
     with _progress(len(groups)) as advance:
-        results = merge_roles(usable, groups, options=policy, embed=embed, joined=joined, progress=advance, jobs=jobs)
+        results = merge_roles(usable, groups, options=policy, embed=embed, joined=joined, progress=advance,
+                              jobs=auto_jobs(jobs, len(groups)))
 
     def render(kind: str, *, agents: bool) -> str | bytes:
         if kind == "json":

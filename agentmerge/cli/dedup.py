@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from agentmerge.cli._common import Exit, has_fatal, inputs, load_inputs
+from agentmerge.cli._common import Exit, auto_jobs, has_fatal, inputs, jobs_option, load_inputs
 from agentmerge.errors import UsageError
 from agentmerge.files import read_text, write_atomic
 
@@ -38,9 +38,10 @@ if TYPE_CHECKING:
 @click.option("--write", is_flag=True, help="With --extract: write the shared file and the agents.")
 @click.option("--dry-run", is_flag=True,
               help="With --fix: print the unified diff, change nothing (what --extract does without --write).")
+@jobs_option("Align each file's rules in N processes (0: one per core from {tasks} files on).")
 def dedup(paths: tuple[str, ...], max_bytes: int, fmt: str, threshold: float | None, rule_threshold: float | None,
           min_agents: int, shared_threshold: float | None, check: bool, fix: bool, extract_path: str | None,
-          write: bool, dry_run: bool) -> None:
+          write: bool, dry_run: bool, jobs: int) -> None:
     """Find duplicate agents (exact copies, near copies, name collisions), rules an agent
     repeats, and rules that many agents share.
 
@@ -68,13 +69,14 @@ def dedup(paths: tuple[str, ...], max_bytes: int, fmt: str, threshold: float | N
         sys.exit(Exit.ERROR)
     if extract_path is not None:  # the shared file is an output, not an agent to deduplicate
         docs = [doc for doc in docs if os.path.realpath(doc.path) != os.path.realpath(extract_path)]
+    jobs = auto_jobs(jobs, len(docs))
     rules = core.RULE_THRESHOLD if rule_threshold is None else rule_threshold
     joined = core.SHARED_THRESHOLD if shared_threshold is None else shared_threshold
     if fix:
-        edits, left = core.plan_fixes(docs, threshold=rules)
+        edits, left = core.plan_fixes(docs, threshold=rules, jobs=jobs)
         sys.exit(_apply(edits, dry_run=dry_run, left=left))
     if extract_path is not None:
-        shared = core.find_shared_rules(docs, min_agents=min_agents, threshold=joined)
+        shared = core.find_shared_rules(docs, min_agents=min_agents, threshold=joined, jobs=jobs)
         exists = os.path.exists(extract_path)
         existing = read_text(extract_path, max_bytes=max_bytes, allow_empty=True) if exists else ""
         if not shared:
@@ -83,7 +85,7 @@ def dedup(paths: tuple[str, ...], max_bytes: int, fmt: str, threshold: float | N
         sys.exit(_apply(edits, dry_run=not write, left=False))
     near = core.NEAR_THRESHOLD if threshold is None else threshold
     result = core.dedup(docs, threshold=near, rule_threshold=rules, min_agents=min_agents, shared_threshold=joined,
-                        home=os.path.expanduser("~"))
+                        home=os.path.expanduser("~"), jobs=jobs)
     click.echo(render.check(result) if check else render.RENDERERS[fmt](result), nl=False)
     sys.exit(Exit.FOUND if result.found else Exit.CLEAN)
 

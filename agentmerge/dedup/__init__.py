@@ -75,7 +75,7 @@ class DedupResult:
 
 def dedup(docs: Sequence[AgentDoc], *, threshold: float = NEAR_THRESHOLD, rule_threshold: float = RULE_THRESHOLD,
           min_agents: int = MIN_AGENTS, shared_threshold: float = SHARED_THRESHOLD,
-          home: str | None = None) -> DedupResult:
+          home: str | None = None, jobs: int = 1) -> DedupResult:
     """Run every check on ``docs``: copies, name collisions, repeated rules, shared rules.
 
     Each body's rules are aligned once (:func:`align_each`) for both rule checks.
@@ -88,6 +88,8 @@ def dedup(docs: Sequence[AgentDoc], *, threshold: float = NEAR_THRESHOLD, rule_t
         shared_threshold: least similarity of a shared rule's wordings to the one kept, 0-1
             (:data:`SHARED_THRESHOLD`).
         home: the user's home folder (:func:`scope_of`).
+        jobs: processes that align the files' rules (:func:`align_each`); any number gives the
+            same result.
 
     Raises:
         ValueError: ``min_agents`` below 2, ``threshold`` not strictly between 0 and 1 (the LSH
@@ -98,7 +100,7 @@ def dedup(docs: Sequence[AgentDoc], *, threshold: float = NEAR_THRESHOLD, rule_t
                          "rule_threshold and shared_threshold within 0-1")
     index = ContentIndex.build(docs)
     order = {doc.path: number for number, doc in enumerate(docs)}
-    aligned = align_each(docs)
+    aligned = align_each(docs, jobs=jobs)
     repeats = sorted((group for body in aligned for group in repeats_in(docs, body, rule_threshold)),
                      key=lambda group: order[group.path])
     return DedupResult(

@@ -134,7 +134,8 @@ def fix_repeats(doc: AgentDoc, repeats: Iterable[RepeatedRules]) -> Edit | None:
     return Edit(doc.path, render_source(doc), remove_rules(doc, removed), removed)
 
 
-def plan_fixes(docs: Sequence[AgentDoc], *, threshold: float = RULE_THRESHOLD) -> tuple[tuple[Edit, ...], bool]:
+def plan_fixes(docs: Sequence[AgentDoc], *, threshold: float = RULE_THRESHOLD,
+               jobs: int = 1) -> tuple[tuple[Edit, ...], bool]:
     """The edit of every file of ``docs`` that repeats a rule: :func:`fix_repeats` until no repeat is left.
 
     Removing repeats lowers the document frequency of their stems, so the file's IDF weights
@@ -146,6 +147,7 @@ def plan_fixes(docs: Sequence[AgentDoc], *, threshold: float = RULE_THRESHOLD) -
     Args:
         docs: parsed agents.
         threshold: least score of a group of repeated rules (:data:`RULE_THRESHOLD`).
+        jobs: processes that align the files' rules (:func:`align_each`).
 
     Returns:
         The edits, in input order, and whether a repetition is left after them (a group whose
@@ -160,7 +162,7 @@ def plan_fixes(docs: Sequence[AgentDoc], *, threshold: float = RULE_THRESHOLD) -
     pending = list(docs)
     for _ in range(FIX_PASSES):
         found: dict[str, list[RepeatedRules]] = defaultdict(list)
-        for body in align_each(pending):
+        for body in align_each(pending, jobs=jobs):
             for group in repeats_in(pending, body, threshold):
                 found[group.path].append(group)
         changed = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agentmerge.align import Alignment, align_rules
+from agentmerge.align import Alignment, align_rules, rule_items
 from agentmerge.grouping import body_text
 from agentmerge.model import AgentDoc, RuleRef
 from agentmerge.parse import split_lines
@@ -76,12 +76,14 @@ class Aligned:
     """Per file of ``docs``: lines to add to the alignment's lines (frontmatters differ in length)."""
 
 
-def align_each(docs: Sequence[AgentDoc]) -> list[Aligned]:
+def align_each(docs: Sequence[AgentDoc], *, jobs: int = 1) -> list[Aligned]:
     """Align the rules of each file with themselves, once per distinct body.
 
     Files whose bodies are byte-identical (plugin copies that differ in ``name`` only) share one
     :func:`agentmerge.align.align_rules` run: on ../shared/corpus that is 148 of 1,281 files and
     22% of the rules, the alignment being the costliest step of :func:`agentmerge.dedup.dedup`.
+    With ``jobs`` above 1 the rules are read here and aligned by that many worker processes
+    (:func:`agentmerge.workers.align_in_workers`); the result is the same.
     """
     first: dict[str, int] = {}
     members: list[list[tuple[int, int]]] = []
@@ -92,8 +94,17 @@ def align_each(docs: Sequence[AgentDoc]) -> list[Aligned]:
         if slot == len(members):
             members.append([])
         members[slot].append((number, lines))
-    return [Aligned(align_rules([docs[group[0][0]]], strict_repeats=True), tuple(n for n, _ in group),
-                    tuple(lines - group[0][1] for _, lines in group)) for group in members]
+    if jobs > 1 and len(members) > 1:
+        from agentmerge.workers import align_in_workers
+
+        bodies = [rule_items([docs[group[0][0]]]) for group in members]
+        found = align_in_workers(bodies, jobs=jobs, strict_repeats=True)
+        alignments = [Alignment(items, groups, contradictions)
+                      for items, (groups, contradictions) in zip(bodies, found, strict=True)]
+    else:
+        alignments = [align_rules([docs[group[0][0]]], strict_repeats=True) for group in members]
+    return [Aligned(alignment, tuple(n for n, _ in group), tuple(lines - group[0][1] for _, lines in group))
+            for alignment, group in zip(alignments, members, strict=True)]
 
 
 # -- repeated rules -------------------------------------------------------------------------------

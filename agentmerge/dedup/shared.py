@@ -284,7 +284,7 @@ def shared_in(docs: Sequence[AgentDoc], aligned: Sequence[Aligned], min_agents: 
 
 
 def find_shared_rules(docs: Sequence[AgentDoc], *, min_agents: int = MIN_AGENTS,
-                      threshold: float = SHARED_THRESHOLD) -> tuple[SharedRule, ...]:
+                      threshold: float = SHARED_THRESHOLD, jobs: int = 1) -> tuple[SharedRule, ...]:
     """Find equivalent rules that at least ``min_agents`` agents state, reworded ones included.
 
     Rules of equal comparator key (:func:`agentmerge.normalize.rule_key`: the same content stems
@@ -299,8 +299,9 @@ def find_shared_rules(docs: Sequence[AgentDoc], *, min_agents: int = MIN_AGENTS,
         min_agents: least number of distinct agents, >= 2 (default :data:`MIN_AGENTS`).
         threshold: least comparator similarity to the group's centre, 0-1 (default
             :data:`SHARED_THRESHOLD`); above 1, rules join by equal key only.
+        jobs: processes that align the files' rules (:func:`~agentmerge.dedup.rules.align_each`).
 
     Returns:
         Shared rules, the most widely shared first.
     """
-    return tuple(shared_in(docs, align_each(docs), min_agents, threshold))
+    return tuple(shared_in(docs, align_each(docs, jobs=jobs), min_agents, threshold))
