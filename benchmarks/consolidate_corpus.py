@@ -126,11 +126,9 @@ def child(task: str, listing: Path, profile: bool, jobs: int = 0) -> dict[str, o
     roles = group_roles(docs)
     stages["group"], clock = time.perf_counter() - clock, time.perf_counter()
     if task == "consolidate":
-        if jobs == 0:  # as the command line chooses (agentmerge.cli.consolidate)
-            from agentmerge.cli.consolidate import PARALLEL_ROLES
-            from agentmerge.workers import available_cores
+        from agentmerge.cli._common import auto_jobs
 
-            jobs = available_cores() if len(roles) >= PARALLEL_ROLES else 1
+        jobs = auto_jobs(jobs, len(roles))  # as the command line chooses
         joined = {path: why for role in roles for path, why in role.reasons().items()}
         results = consolidate(docs, [role.indexes for role in roles], joined=joined, jobs=jobs)
         stages["merge"], clock = time.perf_counter() - clock, time.perf_counter()
