@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -545,6 +546,8 @@ def _die(*_args: object) -> None:
 
 
 @requires_shared
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
+                    reason="the patched task reaches the workers only when they fork")
 def test_a_worker_that_dies_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("agentmerge.workers._merge", _die)
     folder = shared_path("corpus", "0xfurai__claude-code-subagents", "agents")
