@@ -6,7 +6,7 @@ and rules many agents share; and the edits that remove them.
 * :mod:`agentmerge.dedup.rules`: rules one file repeats (:func:`find_repeated_rules`).
 * :mod:`agentmerge.dedup.shared`: rules at least K agents share, reworded or not
   (:func:`find_shared_rules`).
-* :mod:`agentmerge.dedup.edit`: removing repeated rules (:func:`fix_repeats`, :func:`plan_fixes`),
+* :mod:`agentmerge.dedup.edit`: removing repeated rules (:func:`plan_fixes`),
   moving shared rules into one instructions file (:func:`extract_shared`).
 
 :func:`dedup` runs every check, aligning each file's rules once for both rule checks.
@@ -31,7 +31,7 @@ from agentmerge.dedup.agents import (
     near_copies,
     scope_of,
 )
-from agentmerge.dedup.edit import Edit, extract_shared, fix_repeats, plan_fixes, remove_rules, shared_text
+from agentmerge.dedup.edit import Edit, extract_shared, plan_fixes, remove_rules, shared_text
 from agentmerge.dedup.rules import (
     RULE_THRESHOLD,
     Aligned,
@@ -49,7 +49,7 @@ __all__ = [
     "MIN_AGENTS", "NEAR_THRESHOLD", "RULE_THRESHOLD", "SHARED_THRESHOLD", "AgentCopies", "Aligned", "Copy",
     "CopyKind", "DedupResult", "Edit", "NameCollision", "NamedAgent", "RepeatedRules", "RuleAt", "Scope",
     "SharedRule", "align_each", "dedup", "extract_shared", "find_duplicate_agents", "find_name_collisions",
-    "find_repeated_rules", "find_shared_rules", "fix_repeats", "plan_fixes", "remove_rules", "repeats_in", "scope_of",
+    "find_repeated_rules", "find_shared_rules", "plan_fixes", "remove_rules", "repeats_in", "scope_of",
     "shared_text",
 ]
 

@@ -121,22 +121,10 @@ def _remove(doc: AgentDoc, rules: Iterable[RuleAt]) -> tuple[str, list[int]]:
     return result, kept
 
 
-def fix_repeats(doc: AgentDoc, repeats: Iterable[RepeatedRules]) -> Edit | None:
-    """Remove from ``doc`` every :attr:`RepeatedRules.removable` rule of ``repeats`` (those of its path).
-
-    Returns:
-        The :class:`Edit` of ``doc``'s file, or None when nothing is removed.
-    """
-    removed = tuple(sorted((rule for group in repeats if group.path == doc.path for rule in group.removable),
-                           key=lambda rule: rule.line))
-    if not removed:
-        return None
-    return Edit(doc.path, render_source(doc), remove_rules(doc, removed), removed)
-
-
 def plan_fixes(docs: Sequence[AgentDoc], *, threshold: float = RULE_THRESHOLD,
                jobs: int = 1) -> tuple[tuple[Edit, ...], bool]:
-    """The edit of every file of ``docs`` that repeats a rule: :func:`fix_repeats` until no repeat is left.
+    """The edit of every file of ``docs`` that repeats a rule: every :attr:`RepeatedRules.removable`
+    rule removed (:func:`remove_rules`), pass after pass until no repeat is left.
 
     Removing repeats lowers the document frequency of their stems, so the file's IDF weights
     change and two rules that were not repeats can become one ("Compile-time computation",
@@ -173,10 +161,10 @@ def plan_fixes(docs: Sequence[AgentDoc], *, threshold: float = RULE_THRESHOLD,
             if not rules:
                 continue
             text, kept = _remove(doc, rules)
-            lines = origin[doc.path] if doc.path in origin else list(range(len(split_lines(render_source(doc)))))
-            removed[doc.path].extend(
-                replace(rule, line=lines[rule.line - 1] + 1, end_line=lines[rule.end_line - 1] + 1) for rule in rules)
-            origin[doc.path] = [lines[n] for n in kept]
+            lines = origin.get(doc.path)  # None: the text is still the original one
+            removed[doc.path].extend(rules if lines is None else (
+                replace(rule, line=lines[rule.line - 1] + 1, end_line=lines[rule.end_line - 1] + 1) for rule in rules))
+            origin[doc.path] = kept if lines is None else [lines[n] for n in kept]
             current[doc.path] = parse_agent(text, path=doc.path)
             changed.append(current[doc.path])
         pending = changed

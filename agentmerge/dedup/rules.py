@@ -49,7 +49,7 @@ class RepeatedRules:
     rules: tuple[RuleAt, ...]
     """In source order."""
     keep: int
-    """Index into ``rules`` of the one :func:`fix_repeats` keeps: a rule with nested rules if
+    """Index into ``rules`` of the one :func:`~agentmerge.dedup.edit.plan_fixes` keeps: a rule with nested rules if
     there is one, else the most specific wording (most content stems), ties the first."""
     score: float
     """Average pairwise comparator similarity, 0-1."""
@@ -57,7 +57,8 @@ class RepeatedRules:
 
     @property
     def removable(self) -> tuple[RuleAt, ...]:
-        """The rules :func:`fix_repeats` removes: all but the kept one and those with nested rules."""
+        """The rules :func:`~agentmerge.dedup.edit.plan_fixes` removes: all but the kept one and
+        those with nested rules."""
         return tuple(rule for n, rule in enumerate(self.rules) if n != self.keep and not rule.nested)
 
 
