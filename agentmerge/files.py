@@ -50,6 +50,7 @@ def _discover(paths: Iterable[str]) -> tuple[list[str], set[str], list[InputErro
 
     found: list[str] = []
     searched: set[str] = set()
+    named: set[str] = set()  # files named explicitly: never skipped, even when a search finds them too
     errors: list[InputError] = []
     for raw in paths:
         if raw == "-":
@@ -64,10 +65,10 @@ def _discover(paths: Iterable[str]) -> tuple[list[str], set[str], list[InputErro
             searched.update(inside)
         elif path.exists():
             found.append(raw)
+            named.add(raw)
         else:
             errors.append(InputError(raw, "no such file or directory"))
-    found = list(dict.fromkeys(found))
-    return found, searched - {raw for raw in paths if raw in found and not Path(raw).is_dir()}, errors
+    return list(dict.fromkeys(found)), searched - named, errors
 
 
 def _walk(root: Path) -> Iterable[str]:

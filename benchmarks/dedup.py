@@ -50,7 +50,7 @@ from markdown_it import MarkdownIt
 from agentmerge import parse_agent
 from agentmerge.align import rule_items
 from agentmerge.cli import GC_THRESHOLDS
-from agentmerge.cli._common import PARALLEL_TASKS
+from agentmerge.cli._common import auto_jobs
 from agentmerge.dedup import CopyKind, find_duplicate_agents, find_repeated_rules
 from agentmerge.dedup.agents import NEAR_THRESHOLD, exact_copies, near_copies
 from agentmerge.dedup.rules import RULE_THRESHOLD, align_each, repeats_in
@@ -58,7 +58,6 @@ from agentmerge.dedup.shared import MIN_AGENTS, SHARED_THRESHOLD, SharedRule, sh
 from agentmerge.grouping import ContentIndex
 from agentmerge.model import AgentDoc
 from agentmerge.render.diff import summary
-from agentmerge.workers import available_cores
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -256,7 +255,7 @@ def speed(texts: list[tuple[str, str]], scales: list[int], jobs: int = 0) -> Non
         index = _timed("index", lambda docs=docs: ContentIndex.build(docs), run)
         _timed("exact", lambda docs=docs, index=index: exact_copies(docs, index), run)
         _timed("near", lambda docs=docs, index=index: near_copies(docs, index, NEAR_THRESHOLD), run)
-        workers = jobs or (available_cores() if len(docs) >= PARALLEL_TASKS else 1)  # as the command line
+        workers = auto_jobs(jobs, len(docs))  # as the command line
         aligned = _timed("align", lambda docs=docs, workers=workers: align_each(docs, jobs=workers), run)
         _timed("repeats", lambda docs=docs, al=aligned: [repeats_in(docs, a, RULE_THRESHOLD) for a in al], run)
         _timed("shared", lambda docs=docs, al=aligned: shared_in(docs, al, MIN_AGENTS), run)
