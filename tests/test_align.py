@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SEEDS, SHARED, read_source, requires_shared
 
-from agentmerge.align import align_rules, compare_rules
+from agentmerge.align import THRESHOLD, align_rules, compare_rules
 from agentmerge.model import AgentDoc
 from agentmerge.normalize import (
     ASIDE_WEIGHT,
@@ -24,6 +24,7 @@ from agentmerge.normalize import (
     section_concept,
     states_stance,
     stem_families,
+    takes_side,
     tokenize,
 )
 from agentmerge.pairing import align_pair
@@ -269,6 +270,32 @@ def test_use_and_prefer_over_reject_what_follows() -> None:
 ])
 def test_a_rule_states_its_stance_in_words_or_names_a_topic(text: str, stated: bool) -> None:
     assert states_stance(text) is stated
+
+
+@pytest.mark.parametrize(("text", "sided"), [
+    ("Never use an ORM; write SQL by hand.", True),
+    ("Skip docstrings for private helpers.", True),  # a privative instruction
+    ("Disable strict mode in TypeScript.", True),
+    ("Missing input validation at system boundaries", False),  # a defect: checked, not forbidden
+    ("Skipping error handling for async operations", False),
+    ("Hardcoded secrets, tokens, or credentials", False),
+])
+def test_a_rule_takes_a_side_by_its_stance_or_a_privative_instruction(text: str, sided: bool) -> None:
+    assert takes_side(text) is sided
+
+
+@requires_shared
+def test_a_defect_to_flag_and_the_check_that_requires_it_align() -> None:
+    # a reviewer's "Critical triggers" list names defects; its Security Review checklist requires
+    # their absence: "Missing X" there is the check "X present", not its opposite
+    path = "wshobson__agents/plugins/ship-mate/agents/review.md"
+    alignment = align_rules([parse_agent(read_source(SHARED / "corpus" / path), path=path)])
+    texts = [item.ref.rule.full_text for item in alignment.items]
+    defect = texts.index("Missing input validation at system boundaries")
+    check = texts.index("[ ] Input validation present at all system boundaries")
+    assert any({defect, check} <= set(group.members) for group in alignment.groups)
+    comparison = compare_rules(texts[defect], texts[check])
+    assert not comparison.opposed and comparison.similarity >= THRESHOLD
 
 
 @requires_shared

@@ -207,11 +207,16 @@ def test_a_files_own_opposed_rules_are_kept_but_not_reported() -> None:
     doc = parse_agent(read_source(CORPUS / path), path=path)
     alignment = align_rules([doc])
     texts = {alignment.items[n].ref.rule.full_text for c in alignment.contradictions for n in (c.a, c.b)}
-    assert {"Missing timeout configuration", "Configure appropriate timeouts"} <= texts
+    opposed = {"No threading, locks, or global state", "Threading or global state in workflows"}
+    assert opposed <= texts
+    # the pitfall "Missing timeout configuration" names a defect: it takes no side, so it is
+    # the best practice restated, not its opposite
+    assert not texts & {"Missing timeout configuration", "Configure appropriate timeouts"}
     for docs in ([doc], [doc, replace(doc, path="copy/temporal-python-pro.md")]):
         result = merge_agents(docs)
         assert result.contradictions == () and result.conflicts == 0
         written = rule_texts(result.text)
+        assert opposed <= set(written)
         assert "Missing timeout configuration" in written and "Configure appropriate timeouts" in written
 
 
