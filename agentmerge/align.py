@@ -330,9 +330,13 @@ class Scorer:
         common stems carries opposite signs and those flipped stems cover at least
         :data:`CONTRADICTION_COVER` of the clause that forbids them: "Never use an ORM" is all
         flipped against "Always use an ORM for database access", while "Never log secrets"
-        forbids more than "Appropriate logging" allows.
+        forbids more than "Appropriate logging" allows. Two rules that each reject an alternative
+        (:attr:`~agentmerge.normalize.RuleKey.alternative`) contradict when a clause of one
+        trades the alternatives of the other, whatever else the clauses share ("Use npm instead
+        of pnpm to install packages" / "Use pnpm instead of npm to install packages").
         """
         best: tuple[float, list[str]] | None = None
+        alternatives = self.items[a].key.alternative and self.items[b].key.alternative
         for signs in self.clauses[a]:
             for right in self.clauses[b]:
                 common = [(stem, signs[stem] != sign) for stem, sign in right.items() if stem in signs]
@@ -343,7 +347,8 @@ class Scorer:
                 shared = math.fsum(self.weight[stem] for stem, _ in common)
                 negative_left = math.fsum(self.weight[stem] * -signs[stem] for stem in flipped) > 0
                 cover = opposite / self._mass(signs if negative_left else right)
-                strong = opposite >= CONTRADICTION_SHARE * shared and cover >= CONTRADICTION_COVER
+                swap = alternatives and len({signs[stem] for stem in flipped}) == 2
+                strong = swap or (opposite >= CONTRADICTION_SHARE * shared and cover >= CONTRADICTION_COVER)
                 if strong and (best is None or cover > best[0]):
                     best = (round(min(cover, 1.0), 3), sorted(flipped))
         return best

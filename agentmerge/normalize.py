@@ -195,6 +195,10 @@ INSTEAD = "insteadof"  # stands for the phrases of ALTERNATIVES in the token str
 #: inheritance"). "Use" and "choose" too: of the 36 "use/using/choose ... over" phrases of
 #: ../shared/corpus, 35 state a preference ("Use for_each over count", "Choose clarity over
 #: brevity"), one a span of time ("using aggregate data over time").
+#: Words that close a rejected alternative: a purpose or a condition that holds for the whole
+#: rule ("Prefer composition over inheritance to promote code reuse", "Use pnpm instead of npm
+#: for installs", "... rather than mocks when the database is available").
+_ALTERNATIVE_ENDS = frozenset({"to", "for", "when", "whenever", "where", "because", "so", "unless", "if", "since"})
 _PREFERRING = frozenset({
     "prefer", "prefers", "preferred", "preferring", "favor", "favors", "favour", "favours", "use", "uses", "using",
     "choose", "chooses",
@@ -225,6 +229,9 @@ class RuleKey:
     phrases: tuple[tuple[str, str], ...] = ()
     """Stems that follow each other in one clause, stop words and modals aside ("stack traces" ->
     ``("stack", "trace")``), sorted: the word order that a bag of stems loses."""
+    alternative: bool = False
+    """The rule rejects an alternative inside a clause ("npm instead of pnpm", "prefer composition
+    over inheritance"), so a rule trading the two contradicts it (:meth:`~agentmerge.align.Scorer.contradiction`)."""
 
     @property
     def stems(self) -> frozenset[str]:
@@ -293,12 +300,17 @@ def polarize(tokens: list[str]) -> tuple[list[tuple[str, int]], bool]:
     out: list[tuple[str, int]] = []
     sign, negated = 1, False
     preferring = False
-    for token in tokens:
+    before = 0  # the sign a rejected alternative interrupts (0: none is open)
+    for position, token in enumerate(tokens):
         if token == CLAUSE:
-            sign = 1
+            sign, before = 1, 0
             out.append((CLAUSE, 0))
             continue
+        if before and (token in _ALTERNATIVE_ENDS or (token in ("and", "or")
+                                                      and _rejects_again(tokens, position + 1, preferring))):
+            sign, before = before, 0
         if token == INSTEAD:
+            before = before or sign
             sign, negated = -1, True
             continue
         if token in NEGATORS or token in PRIVATIVES:
@@ -308,10 +320,22 @@ def polarize(tokens: list[str]) -> tuple[list[tuple[str, int]], bool]:
         if token in _PREFERRING:
             preferring = True
         if preferring and token == "over":
+            before = before or sign
             sign = -1
             continue
         out.append((token, sign))
     return out, negated
+
+
+def _rejects_again(tokens: list[str], start: int, preferring: bool) -> bool:
+    """Whether another alternative is rejected in the clause from ``start`` on ("A over B and C
+    over D"), so the "and" before it closes the first."""
+    for token in tokens[start:]:
+        if token == CLAUSE:
+            return False
+        if token == INSTEAD or (preferring and token == "over"):
+            return True
+    return False
 
 
 @lru_cache(maxsize=65536)
@@ -368,8 +392,9 @@ def rule_key(text: str) -> RuleKey:
         previous = stem
     plain = " ".join(word for word in expanded.split() if word)
     split = tuple(tuple(sorted(clause.items())) for clause in clauses if clause)
+    alternative = INSTEAD in tokens or ("over" in tokens and not _PREFERRING.isdisjoint(tokens))
     return RuleKey(tuple(sorted(terms.items())), split, plain, tuple(sorted(emphasis.items())),
-                   tuple(sorted(phrases)))
+                   tuple(sorted(phrases)), alternative)
 
 
 #: Least length of a stem that longer stems extending it join (:func:`stem_families`). Swept

@@ -258,6 +258,14 @@ def test_use_and_prefer_over_reject_what_follows() -> None:
     assert terms("Send reports over email")["email"] == 1  # no preference: "over" is a preposition
 
 
+def test_a_rejected_alternative_ends_where_a_purpose_or_another_alternative_begins() -> None:
+    assert terms("Use pnpm instead of npm to install packages") == {"pnpm": 1, "npm": -1, "instal": 1, "packag": 1}
+    assert terms("Prefer composition over inheritance for code reuse")["reus"] == 1
+    assert terms("Favor composition over inheritance and interfaces over direct calls") == {
+        "composit": 1, "inherit": -1, "interfac": 1, "direct": -1, "call": -1}
+    assert terms("Prefer composition over inheritance and mixins")["mixin"] == -1  # one alternative, two words
+
+
 @pytest.mark.parametrize(("text", "stated"), [
     ("Always use an ORM for database access.", True),
     ("Never use an ORM; write SQL by hand.", True),
