@@ -139,7 +139,7 @@ PRIVATIVES = frozenset({
 IMPERATIVE_PRIVATIVES = frozenset({
     "skip", "ignore", "bypass", "omit", "neglect", "forget", "disable", "remove", "drop", "exclude", "prevent",
 })
-#: Phrases after which the rest of the clause is the rejected alternative.
+#: Phrases after which the rejected alternative follows, to the clause's end or a purpose (:func:`polarize`).
 ALTERNATIVES = ("instead of", "rather than", "in place of", "as opposed to")
 #: Words by which a rule states what it asks for: obligation, preference, use. With
 #: :data:`NEGATORS` and :data:`ALTERNATIVES` they tell a directive ("Always use an ORM", "Never
@@ -195,14 +195,14 @@ INSTEAD = "insteadof"  # stands for the phrases of ALTERNATIVES in the token str
 #: inheritance"). "Use" and "choose" too: of the 36 "use/using/choose ... over" phrases of
 #: ../shared/corpus, 35 state a preference ("Use for_each over count", "Choose clarity over
 #: brevity"), one a span of time ("using aggregate data over time").
-#: Words that close a rejected alternative: a purpose or a condition that holds for the whole
-#: rule ("Prefer composition over inheritance to promote code reuse", "Use pnpm instead of npm
-#: for installs", "... rather than mocks when the database is available").
-_ALTERNATIVE_ENDS = frozenset({"to", "for", "when", "whenever", "where", "because", "so", "unless", "if", "since"})
 _PREFERRING = frozenset({
     "prefer", "prefers", "preferred", "preferring", "favor", "favors", "favour", "favours", "use", "uses", "using",
     "choose", "chooses",
 })
+#: Words that close a rejected alternative: a purpose or a condition that holds for the whole
+#: rule ("Prefer composition over inheritance to promote code reuse", "Use pnpm instead of npm
+#: for installs", "... rather than mocks when the database is available").
+_ALTERNATIVE_ENDS = frozenset({"to", "for", "when", "whenever", "where", "because", "so", "unless", "if", "since"})
 #: "Not just", "not only": an addition, not a negation ("Test with real assistive technologies,
 #: not just automated tools" still uses the tools).
 _NOT_ONLY = re.compile(r"\bnot (?:just|only|merely|simply|solely)\b")
@@ -295,7 +295,9 @@ def polarize(tokens: list[str]) -> tuple[list[tuple[str, int]], bool]:
     Clause breaks are passed through as ``(CLAUSE, 0)``. Negators and privative verbs flip the
     sign up to the next clause break; a clause that starts
     with ``not`` after a comma ("X, not Y") or follows ``instead of``/``rather than``/``over``
-    (after ``prefer``) is a rejected alternative. Operators themselves are not returned.
+    (after ``prefer``) is a rejected alternative, which ends early at a word of
+    ``_ALTERNATIVE_ENDS`` ("... instead of npm to install packages") or at an "and"/"or" before
+    another alternative ("A over B and C over D"). Operators themselves are not returned.
     """
     out: list[tuple[str, int]] = []
     sign, negated = 1, False
@@ -479,7 +481,10 @@ def states_stance(text: str) -> bool:
     :data:`AFFIRMATIVES` or :data:`NEGATORS`, or a phrase of :data:`ALTERNATIVES`. A privative
     verb is not enough ("Missing alt text", "Drop trait implementation" name defects and
     features as often as they forbid), nor is a heading that frames the rule (:func:`in_frame`)."""
-    words = tokenize(expand_terms(text))
+    return _states(tokenize(expand_terms(text)))
+
+
+def _states(words: list[str]) -> bool:
     return INSTEAD in words or any(word in AFFIRMATIVES or word in NEGATORS for word in words)
 
 
@@ -496,8 +501,7 @@ def takes_side(text: str) -> bool:
     (benchmarks/contradictions_corpus.py), the ones gone all pitfalls against best practices.
     """
     words = tokenize(expand_terms(text))
-    return (INSTEAD in words
-            or any(word in AFFIRMATIVES or word in NEGATORS or word in IMPERATIVE_PRIVATIVES for word in words))
+    return _states(words) or not IMPERATIVE_PRIVATIVES.isdisjoint(words)
 
 
 def forbids(title: str) -> bool:
