@@ -50,7 +50,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from agentmerge.cluster import class_numbers, cluster, pair_score
 from agentmerge.model import AgentDoc, Rule, RuleRef, Span
@@ -238,7 +238,6 @@ class Scorer:
         self.phrases = [frozenset((self.family.get(x, x), self.family.get(y, y)) for x, y in item.key.phrases)
                         for item in items]
         self.titles = [_is_title(item.ref.rule) for item in items]
-        self.sides: dict[int, bool] = {}
         self.vectors = vectors
         self.labels = [
             frozenset(self._signed(rule_key(item.ref.rule.label).terms)) if item.ref.rule.label else frozenset()
@@ -358,16 +357,10 @@ class Scorer:
         :meth:`score` returned) reaches :data:`CONTRADICTION_SHARE` or the two swap alternatives,
         and one of them takes a side (:func:`~agentmerge.normalize.takes_side`)."""
         if opposite >= CONTRADICTION_SHARE or (opposite > 0 and self.swapped(a, b)):
-            if not (self._sided(a) or self._sided(b)):
+            if not (takes_side(self.items[a].key.plain) or takes_side(self.items[b].key.plain)):
                 return None
             return self.contradiction(a, b)
         return None
-
-    def _sided(self, n: int) -> bool:
-        """:func:`~agentmerge.normalize.takes_side` of item ``n``'s framed text, computed once."""
-        if n not in self.sides:
-            self.sides[n] = takes_side(self.items[n].key.plain)
-        return self.sides[n]
 
     def overlap(self, a: int, b: int) -> float:
         """IDF-weighted Dice coefficient of the stems of ``a`` and ``b``, signs aside (0-1): the
@@ -484,6 +477,32 @@ def align_items(items: tuple[Item, ...], *, documents: int, threshold: float | N
                 strict_repeats: bool = False) -> Alignment:
     """:func:`align_rules` of the rules :func:`rule_items` gave for ``documents`` documents
     (``agentmerge dedup`` computes them in one process and aligns them in several)."""
+    scored = score_items(items, documents=documents, threshold=threshold, embed=embed, strict_repeats=strict_repeats)
+    copies = scored.copies
+    groups = cluster_items(items, copies, scored.pairs, scored.threshold)
+    contradictions = tuple(replace(c, a=copies[c.a][0], b=copies[c.b][0]) for c in scored.contradictions)
+    return Alignment(items, groups, contradictions)
+
+
+class Scored(NamedTuple):
+    """The scoring half of :func:`align_items`: copy classes, their scorer and scored pairs."""
+
+    copies: list[list[int]]
+    """Indexes of the items by copy class (:func:`_copies`); class ``c`` is scored through its first item."""
+    scorer: Scorer
+    """Over the first item of each class."""
+    pairs: dict[tuple[int, int], float]
+    """(class, class) -> similarity, -1 for opposed pairs (:func:`scored_pairs`)."""
+    contradictions: tuple[Contradiction, ...]
+    """Indexing classes, not items."""
+    threshold: float
+    """The group threshold used (:data:`THRESHOLD`, or :data:`SEMANTIC_THRESHOLD` with embeddings)."""
+
+
+def score_items(items: Sequence[Item], *, documents: int, threshold: float | None = None,
+                embed: Embed | None = None, strict_repeats: bool = False) -> Scored:
+    """Score the rules of ``documents`` documents as :func:`align_items` does before it groups
+    them (also used by benchmarks/contradictions_corpus.py); arguments as :func:`align_rules`."""
     copies = _copies(items)
     firsts = [items[members[0]] for members in copies]
     vectors = embed([item.ref.rule.full_text for item in firsts]) if embed is not None and firsts else None
@@ -492,9 +511,7 @@ def align_items(items: tuple[Item, ...], *, documents: int, threshold: float | N
     scorer = Scorer(firsts, vectors, [len(members) for members in copies])
     pairs, found = scored_pairs(firsts, scorer, threshold, only=range(len(firsts)),
                                 partners=max(CANDIDATES, PARTNERS_PER_DOC * documents), strict_repeats=strict_repeats)
-    groups = cluster_items(items, copies, pairs, threshold)
-    contradictions = tuple(replace(c, a=copies[c.a][0], b=copies[c.b][0]) for c in found)
-    return Alignment(items, groups, contradictions)
+    return Scored(copies, scorer, pairs, found, threshold)
 
 
 def _copies(items: Sequence[Item]) -> list[list[int]]:

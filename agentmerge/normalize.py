@@ -488,6 +488,7 @@ def _states(words: list[str]) -> bool:
     return INSTEAD in words or any(word in AFFIRMATIVES or word in NEGATORS for word in words)
 
 
+@lru_cache(maxsize=16384)
 def takes_side(text: str) -> bool:
     """Whether ``text`` takes a side that another rule can oppose: it states a stance
     (:func:`states_stance`) or gives a privative instruction (:data:`IMPERATIVE_PRIVATIVES`).

@@ -26,16 +26,7 @@ import sys
 from parse_corpus import DEFAULT_CORPUS, load_corpus
 
 from agentmerge import parse_agent
-from agentmerge.align import (
-    CANDIDATES,
-    PARTNERS_PER_DOC,
-    THRESHOLD,
-    Item,
-    Scorer,
-    _copies,
-    rule_items,
-    scored_pairs,
-)
+from agentmerge.align import Item, rule_items, score_items
 from agentmerge.grouping import group_roles
 
 
@@ -53,15 +44,12 @@ def main(argv: list[str] | None = None) -> int:
         # the first half of align_rules: its scorer and scored pairs, the opposed ones at -1
         members = [docs[n] for n in role.indexes]
         every = rule_items(members)
-        copies = _copies(every)
-        items = [every[found[0]] for found in copies]
-        scorer = Scorer(items, None, [len(found) for found in copies])
-        pairs, contradictions = scored_pairs(items, scorer, THRESHOLD, only=range(len(items)),
-                                    partners=max(CANDIDATES, PARTNERS_PER_DOC * len(members)))
-        for (a, b), value in pairs.items():
+        scored = score_items(every, documents=len(members))
+        items, scorer = scored.scorer.items, scored.scorer
+        for (a, b), value in scored.pairs.items():
             if value < 0:
                 opposed[items[a].doc != items[b].doc] += 1
-        for pair in contradictions:
+        for pair in scored.contradictions:
             left, right = items[pair.a], items[pair.b]
             reported.append((role.key, left.doc != right.doc, scorer.overlap(pair.a, pair.b), left, right,
                              pair.reason))
