@@ -162,6 +162,14 @@ def test_concepts_unify_synonyms() -> None:
     assert terms("Suggest improvements").keys() == terms("Recommend improvements").keys()
 
 
+def test_validate_with_a_clause_is_a_check() -> None:
+    # "validate that/whether ..." checks a claim; "validate input" is input validation
+    assert terms("Validate that authorization is enforced") == terms("Verify that authorization is enforced")
+    assert terms("Validate whether the fix holds").keys() == terms("Check whether the fix holds").keys()
+    assert "valid" in terms("Validate input at the boundary")
+    assert "valid" in terms("Validation that works server-side")
+
+
 def test_prevent_is_privative() -> None:
     assert terms("Use parameterized queries to prevent SQL injection") == {
         "parameter": 1, "queri": 1, "sql": -1, "inject": -1}
@@ -396,6 +404,9 @@ def test_n_way_groups_on_the_seeds() -> None:
     # "3. **Plan the Implementation**:" and "Performance optimization and scalability planning"
     # share one word: capped under the threshold, they stay apart
     assert ("002", 16) not in group_of[("000", 36)]
+    # "Verify authentication/authorization logic" / "Validate that authentication/authorization
+    # is enforced where needed": validating that a claim holds is checking it
+    assert ("003", 68) in group_of[("000", 51)]
     for group in alignment.groups:
         members = set(group.members)
         assert not any(c.a in members and c.b in members for c in alignment.contradictions)
