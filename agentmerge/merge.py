@@ -15,9 +15,11 @@ byte-identical output):
   conflict (exit status 1), like a frontmatter tie. Variants disagree only when one file states
   a side without the other and another file the other side without the first; two opposed
   rules of which every file stating one also states the other (one file's own, most often)
-  are not reported. On ../shared/corpus (auto grouping) that leaves 3 of the 102 contradictions
+  are not reported. On ../shared/corpus (auto grouping) that left 3 of the 102 contradictions
   found before; none of the 28 left out that were read by eye was real, most set a checklist
   against a list of defects ("[ ] No merge conflicts" / "Check for merge conflicts and resolve").
+  Since a topic or a search contradicts nothing (:meth:`agentmerge.align.Scorer.contradicts`),
+  1 is left, and no rule is dropped for a topic of another variant.
 
 A single file consolidates to itself, and consolidating the canonical agent with a copy of
 itself gives it back unchanged (tests/test_merge.py checks both on real files).

@@ -512,6 +512,52 @@ def takes_side(text: str) -> bool:
     return _states(words) or not IMPERATIVE_PRIVATIVES.isdisjoint(words)
 
 
+@lru_cache(maxsize=16384)
+def directs(text: str) -> bool:
+    """Whether ``text`` directs the reader: it takes a side (:func:`takes_side`) or is in the
+    imperative mood, opening with a verb in its base form ("Log every request body", "Pin
+    dependency versions"), or doing so after a lead-in ("Testing: Write unit tests").
+
+    A contradiction is two directives that cannot both be followed; a topic ("Duplication
+    detection", "Generated file exclusion") or a search for a defect ("Check for hardcoded
+    secrets", :data:`SEARCHING`) directs nothing, so it contradicts no rule, whatever its
+    words' signs. Whether a word can be a base-form verb comes from the lexicon of LemmInflect
+    (Jascob 2019), which lists the parts of speech each English word can take; a word it does
+    not know is not taken for a verb.
+    """
+    words = tokenize(expand_terms(text))
+    return takes_side(text) or any(_opens_imperative(words, start) for start in _openings(words))
+
+
+#: Verbs that, followed by "for", search for what follows: a defect to find ("Check for merge
+#: conflicts", "Scan for vulnerable dependencies"), neither asked for nor forbidden.
+SEARCHING = frozenset({"check", "look", "scan", "search", "watch", "test", "audit", "screen", "hunt"})
+#: Words within which a lead-in ends ("Testing: Write unit tests", "CRITICAL: Validate that ..."): the
+#: imperative may open after it. A bold label becomes such a lead-in (``Rule.full_text``); of the
+#: 332 labels of the seeds and benchmarks/gold's files, 327 have five words or fewer.
+_LEAD_IN = 6
+
+
+def _openings(words: list[str]) -> list[int]:
+    """Where a clause may open the rule: its first word, and the first word after a lead-in."""
+    starts = [0]
+    if CLAUSE in words[:_LEAD_IN]:
+        starts.append(words.index(CLAUSE) + 1)
+    return starts
+
+
+def _opens_imperative(words: list[str], start: int) -> bool:
+    if start >= len(words) or words[start] == CLAUSE:
+        return False
+    word = words[start]
+    if word in SEARCHING and words[start + 1:start + 2] == ["for"]:
+        return False
+    # imported here: lemminflect loads numpy, which a plain diff does without (tests/test_cli.py)
+    from lemminflect import getAllLemmas
+
+    return word in getAllLemmas(word).get("VERB", ())
+
+
 def forbids(title: str) -> bool:
     """Whether a heading or list title frames its items as things not to do (see ``_FORBIDDING``)."""
     return _frame(title) < 0

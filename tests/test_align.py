@@ -16,6 +16,7 @@ from agentmerge.model import AgentDoc
 from agentmerge.normalize import (
     ASIDE_WEIGHT,
     TAIL_WEIGHT,
+    directs,
     expand_terms,
     forbids,
     in_frame,
@@ -298,6 +299,44 @@ def test_a_rule_states_its_stance_in_words_or_names_a_topic(text: str, stated: b
 ])
 def test_a_rule_takes_a_side_by_its_stance_or_a_privative_instruction(text: str, sided: bool) -> None:
     assert takes_side(text) is sided
+
+
+@pytest.mark.parametrize(("text", "directing"), [
+    ("Never log request bodies.", True),  # a stance
+    ("Log every request body.", True),  # an imperative: a base-form verb opens it
+    ("Pin dependency versions.", True),
+    ("Testing: Write unit tests for business logic", True),  # imperative after a lead-in
+    ("Duplication detection", False),  # a topic
+    ("Generated file exclusion", False),
+    ("Mixing Shell with NavigationPage", False),  # a pitfall named
+    ("Check for hardcoded secrets or sensitive data", False),  # a search for a defect
+    ("Check that secrets are stored in the vault", True),
+])
+def test_a_rule_directs_by_a_stance_or_the_imperative_mood(text: str, directing: bool) -> None:
+    assert directs(text.lower()) is directing
+
+
+def test_a_topic_contradicts_no_rule() -> None:
+    # a defect named (in a list of what a reviewer flags) against the checklist item forbidding it
+    topic = compare_rules("Hardcoded secrets or credentials", "No hardcoded secrets or credentials")
+    assert topic.opposed and not topic.contradiction
+    assert "directs nothing" in topic.reason
+    assert compare_rules("Log every request body.", "Never log request bodies.").contradiction
+
+
+@requires_shared
+def test_a_topic_in_one_variant_does_not_drop_a_rule_of_another() -> None:
+    # consolidate leaves out the side of a contradiction that fewer variants support: across the
+    # 13 code reviewers of the corpus, "Duplication detection" (a capability, in 8) against "No
+    # duplicated code" (a checklist item, in 2) was reported, and the checklist item dropped
+    paths = sorted((SHARED / "corpus").rglob("code-reviewer.md"))
+    docs = [parse_agent(read_source(path), path=str(path)) for path in paths]
+    alignment = align_rules(docs)
+    texts = [item.ref.rule.full_text for item in alignment.items]
+    topic, rule = texts.index("Duplication detection"), texts.index("No duplicated code")
+    assert alignment.items[topic].doc != alignment.items[rule].doc
+    assert not any({c.a, c.b} & {topic, rule} for c in alignment.contradictions)
+    assert not any({topic, rule} <= set(group.members) for group in alignment.groups)
 
 
 @requires_shared
