@@ -525,8 +525,10 @@ def directs(text: str) -> bool:
     (Jascob 2019), which lists the parts of speech each English word can take; a word it does
     not know is not taken for a verb.
     """
+    if takes_side(text):
+        return True
     words = tokenize(expand_terms(text))
-    return takes_side(text) or any(_opens_imperative(words, start) for start in _openings(words))
+    return any(_opens_imperative(words, start) for start in _openings(words))
 
 
 #: Verbs that, followed by "for", search for what follows: a defect to find ("Check for merge
